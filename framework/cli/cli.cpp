@@ -1,0 +1,184 @@
+#include "cli/cli.h"
+
+#include <exception>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <absl/strings/str_format.h>
+
+#include "config/run_config.h"
+#include "experiment/comparison.h"
+#include "plugin_host/plugin_loader.h"
+#include "record/record_io.h"
+
+namespace neuroreg {
+namespace {
+
+constexpr const char* kUsage = R"(usage: neuroreg <command> [options]
+
+commands:
+  compare CONFIG        train and evaluate every [[regularizer]] of CONFIG, print a table
+  train CONFIG          the same, for a config with one [[regularizer]]
+  config check CONFIG   validate CONFIG against every component's declared keys
+  plugins               list registered components, their descriptions and config keys
+  show RUN              print a run record (a run folder or its record.pb)
+  help                  this text
+
+options:
+  --plugin-path DIR     also load plugins from DIR (repeatable; NEUROREG_PLUGIN_PATH works too)
+  --threads N           CPU threads (overrides [run] threads; 0 = all cores)
+  --device D            auto, cpu or cuda (overrides [run] device)
+)";
+
+struct Args {
+  std::vector<std::string> positional;
+  std::vector<std::string> plugin_paths;
+  RunOverrides overrides;
+};
+
+// Returns an error message, or "" when the arguments parsed.
+std::string parse_args(int argc, char** argv, Args& args) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&](std::string& into) -> bool {
+      if (i + 1 >= argc) return false;
+      into = argv[++i];
+      return true;
+    };
+    std::string v;
+    if (arg == "--plugin-path") {
+      if (!value(v)) return "--plugin-path needs a folder";
+      args.plugin_paths.push_back(v);
+    } else if (arg == "--threads") {
+      if (!value(v)) return "--threads needs a number";
+      try {
+        size_t used = 0;
+        args.overrides.threads = std::stoi(v, &used);
+        if (used != v.size() || args.overrides.threads < 0) throw std::invalid_argument(v);
+      } catch (const std::exception&) {
+        return "--threads needs a whole number >= 0, got '" + v + "'";
+      }
+    } else if (arg == "--device") {
+      if (!value(v)) return "--device needs auto, cpu or cuda";
+      args.overrides.device = v;
+    } else if (arg == "-h" || arg == "--help") {
+      args.positional.insert(args.positional.begin(), "help");
+    } else if (arg.rfind("--", 0) == 0) {
+      return "unknown option '" + arg + "'";
+    } else {
+      args.positional.push_back(arg);
+    }
+  }
+  return "";
+}
+
+// Loads the default plugin folders and those named on the command line.
+// Load errors are warnings: the host goes on with the plugins that loaded.
+void load_plugins(PluginLoader& loader, const Args& args, std::ostream& err) {
+  std::vector<std::string> dirs = default_plugin_dirs();
+  dirs.insert(dirs.end(), args.plugin_paths.begin(), args.plugin_paths.end());
+  for (const std::string& dir : dirs) {
+    for (const absl::Status& error : loader.load_directory(dir)) {
+      err << "neuroreg: warning: " << error.message() << "\n";
+    }
+  }
+}
+
+void print_plugins(const Registry& registry, const PluginLoader& loader, std::ostream& out) {
+  for (auto kind : {sdk::ComponentKind::kBackbone, sdk::ComponentKind::kDataset,
+                    sdk::ComponentKind::kRegularizer, sdk::ComponentKind::kAttack}) {
+    out << sdk::to_string(kind) << "s:\n";
+    auto components = registry.list(kind);
+    if (components.empty()) out << "  (none)\n";
+    for (const RegisteredComponent* c : components) {
+      out << "  " << c->spec.name << " - " << c->spec.description << "\n";
+      for (const sdk::OptionSpec& o : c->spec.options) {
+        out << absl::StrFormat("      %-16s %-22s %s\n", o.name,
+                               o.default_value ? "= " + sdk::to_toml_text(*o.default_value)
+                                               : "(required)",
+                               o.help);
+      }
+    }
+  }
+  out << "\nloaded " << loader.loaded().size() << " plugin files:\n";
+  for (const LoadedPlugin& p : loader.loaded()) {
+    out << "  " << p.name << " " << p.version << "  " << p.path << "\n";
+  }
+}
+
+int command(const Args& args, std::ostream& out, std::ostream& err) {
+  const std::vector<std::string>& pos = args.positional;
+  const std::string& cmd = pos[0];
+  if (cmd == "help") {
+    out << kUsage;
+    return 0;
+  }
+  if (cmd == "show") {
+    if (pos.size() != 2) {
+      err << "usage: neuroreg show RUN\n";
+      return 2;
+    }
+    out << format_run_record(read_run_record(pos[1]));
+    return 0;
+  }
+
+  Registry registry;
+  PluginLoader loader(registry);
+  load_plugins(loader, args, err);
+
+  if (cmd == "plugins") {
+    print_plugins(registry, loader, out);
+    return 0;
+  }
+  const bool check = cmd == "config" && pos.size() == 3 && pos[1] == "check";
+  if (!check && !((cmd == "compare" || cmd == "train") && pos.size() == 2)) {
+    err << "neuroreg: unknown command line; see 'neuroreg help'\n" << kUsage;
+    return 2;
+  }
+  const std::string& path = pos.back();
+  std::vector<std::string> warnings;
+  auto config = load_run_config(path, loader, registry, &warnings);
+  for (const std::string& w : warnings) err << "neuroreg: warning: " << w << "\n";
+  if (!config.ok()) {
+    err << "neuroreg: error: " << config.status().message() << "\n";
+    return 1;
+  }
+  if (check) {
+    out << path << ": ok (" << config->regularizers.size() << " regularizers)\n\n"
+        << "# effective config\n"
+        << config->effective_toml();
+    return 0;
+  }
+  if (cmd == "train" && config->regularizers.size() != 1) {
+    err << "neuroreg: error: " << path << ": 'train' runs one [[regularizer]], this config has "
+        << config->regularizers.size() << "; use 'neuroreg compare'\n";
+    return 1;
+  }
+  auto records = run_comparison(*config, registry, args.overrides, out);
+  out << "\n" << format_comparison(records);
+  return 0;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
+  Args args;
+  std::string problem = parse_args(argc, argv, args);
+  if (!problem.empty()) {
+    err << "neuroreg: " << problem << "\n";
+    return 2;
+  }
+  if (args.positional.empty()) {
+    err << kUsage;
+    return 2;
+  }
+  try {
+    return command(args, out, err);
+  } catch (const std::exception& e) {
+    err << "neuroreg: error: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace neuroreg

@@ -1,0 +1,230 @@
+#include "config/run_config.h"
+
+#include <filesystem>
+#include <sstream>
+
+#include "config/toml_schema.h"
+
+namespace neuroreg {
+namespace fs = std::filesystem;
+using sdk::ComponentKind;
+using sdk::OptionList;
+using sdk::OptionType;
+
+std::vector<sdk::OptionSpec> run_section_options() {
+  return OptionList()
+      .add_string("name", "", "run name; default: the config file's name")
+      .add_string("output_dir", "runs", "where runs are written, relative to the working dir")
+      .add_int("seed", 0, "seed for initialisation, data order and noise")
+      .add_string("device", "auto", "\"auto\" (CUDA when available), \"cpu\" or \"cuda\"")
+      .add_int("threads", 0, "intra-op CPU threads; 0 = all available cores")
+      .add_string_list("plugin_paths", {}, "extra plugin folders, relative to this file")
+      .specs();
+}
+
+std::vector<sdk::OptionSpec> train_section_options() {
+  return OptionList()
+      .add_int("epochs", 40, "training epochs")
+      .add_int("batch_size", 64, "images per task batch")
+      .add_float("lr", 0.1, "initial SGD learning rate")
+      .add_float("momentum", 0.9, "SGD momentum")
+      .add_float("weight_decay", 5e-4, "L2 weight decay on the backbone's parameters")
+      .add_float("lr_decay", 0.3, "learning rate factor applied every lr_decay_every epochs")
+      .add_int("lr_decay_every", 4, "epochs between learning rate decays")
+      .add_int_list("lr_resets", {20}, "epochs at which the learning rate returns to lr")
+      .add_int("log_every", 50, "steps between progress lines")
+      .specs();
+}
+
+std::vector<sdk::OptionSpec> eval_section_options() {
+  return OptionList()
+      .add_float_list("noise_sigmas", {0.05, 0.1, 0.2, 0.3},
+                      "std of additive Gaussian noise on [0,1] images (clean is always run)")
+      .add_int("batch_size", 256, "images per evaluation batch")
+      .add_int("seed", 1234, "seed of the noise, the same for every compared model")
+      .specs();
+}
+
+std::vector<sdk::OptionSpec> host_component_options(ComponentKind kind) {
+  OptionList list;
+  list.add_required("name", OptionType::kString, "which " + sdk::to_string(kind) + " plugin");
+  if (kind == ComponentKind::kDataset) {
+    list.add_int("train_size", 0, "training images to use, drawn at random; 0 = all")
+        .add_int("validation_size", 0, "training images held out for validation")
+        .add_int("test_size", 0, "test images to evaluate on, drawn at random; 0 = all");
+  }
+  if (kind == ComponentKind::kRegularizer) {
+    list.add_string("label", "", "name shown in tables and run folders; default: name")
+        .add_float("alpha", 20.0, "strength α in L = L_task + α·L_sim (Eq. 7)");
+  }
+  return list.specs();
+}
+
+namespace {
+
+std::vector<sdk::OptionSpec> concat(std::vector<sdk::OptionSpec> a,
+                                    const std::vector<sdk::OptionSpec>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+// Resolves a plugin-backed table: its `name` picks the plugin, whose declared
+// keys join the host's.
+absl::StatusOr<ComponentConfig> resolve_component(const toml::table& table, ComponentKind kind,
+                                                  const Registry& registry,
+                                                  const std::string& file,
+                                                  const std::string& section) {
+  const toml::node* name_node = table.get("name");
+  if (!name_node) {
+    return absl::InvalidArgumentError(position(file, table.source()) + section +
+                                      " missing required key 'name' (a string: which " +
+                                      sdk::to_string(kind) + " plugin; registered: " +
+                                      registry.names(kind) + ")");
+  }
+  auto name = name_node->value_exact<std::string>();
+  if (!name) {
+    return absl::InvalidArgumentError(position(file, name_node->source()) + section +
+                                      " key 'name' must be a string");
+  }
+  const RegisteredComponent* component = registry.find(kind, *name);
+  if (!component) {
+    std::string known = registry.names(kind);
+    return absl::InvalidArgumentError(position(file, name_node->source()) + section +
+                                      " unknown " + sdk::to_string(kind) + " '" + *name +
+                                      "'; registered: " + (known.empty() ? "(none)" : known));
+  }
+  auto options = resolve_options(
+      table, concat(host_component_options(kind), component->spec.options), file, section);
+  if (!options.ok()) return options.status();
+  return ComponentConfig{*name, *std::move(options)};
+}
+
+const toml::table* table_or_empty(const toml::table& root, const std::string& key,
+                                  const std::string& file, absl::Status& status) {
+  static const toml::table empty;
+  const toml::node* node = root.get(key);
+  if (!node) return &empty;
+  if (!node->is_table()) {
+    status = absl::InvalidArgumentError(position(file, node->source()) + "'" + key +
+                                        "' must be a table ([" + key + "])");
+    return nullptr;
+  }
+  return node->as_table();
+}
+
+}  // namespace
+
+absl::StatusOr<RunConfig> load_run_config(const std::string& path, PluginLoader& loader,
+                                          const Registry& registry,
+                                          std::vector<std::string>* warnings) {
+  auto parsed = parse_toml_file(path);
+  if (!parsed.ok()) return parsed.status();
+  const toml::table& root = *parsed;
+
+  static const char* kSections[] = {"run", "dataset", "backbone", "train", "eval", "regularizer"};
+  for (const auto& [key, node] : root) {
+    bool known = false;
+    for (const char* s : kSections) known |= key.str() == s;
+    if (!known) {
+      return absl::InvalidArgumentError(
+          position(path, key.source()) + "unknown section '" + std::string(key.str()) +
+          "'; expected: [run], [dataset], [backbone], [train], [eval], [[regularizer]]");
+    }
+  }
+
+  RunConfig config;
+  config.path = path;
+  absl::Status status;
+  const toml::table* run = table_or_empty(root, "run", path, status);
+  if (!run) return status;
+  auto run_options = resolve_options(*run, run_section_options(), path, "[run]");
+  if (!run_options.ok()) return run_options.status();
+  config.run = *std::move(run_options);
+  if (config.run.get_string("name").empty()) {
+    config.run.set("name", fs::path(path).stem().string());
+  }
+
+  // Plugins a config brings along must be loaded before their keys resolve.
+  for (const std::string& dir : config.run.get_string_list("plugin_paths")) {
+    fs::path full = fs::path(dir).is_absolute() ? fs::path(dir) : fs::path(path).parent_path() / dir;
+    for (const absl::Status& error : loader.load_directory(full.string())) {
+      if (warnings) warnings->push_back(std::string(error.message()));
+    }
+  }
+
+  for (const auto& [key, kind] : {std::pair{"dataset", ComponentKind::kDataset},
+                                  std::pair{"backbone", ComponentKind::kBackbone}}) {
+    const toml::node* node = root.get(key);
+    if (!node || !node->is_table()) {
+      return absl::InvalidArgumentError(path + ": missing section [" + std::string(key) +
+                                        "] (registered " + sdk::to_string(kind) +
+                                        "s: " + registry.names(kind) + ")");
+    }
+    auto component = resolve_component(*node->as_table(), kind, registry, path,
+                                       "[" + std::string(key) + "]");
+    if (!component.ok()) return component.status();
+    (kind == ComponentKind::kDataset ? config.dataset : config.backbone) = *std::move(component);
+  }
+
+  const toml::table* train = table_or_empty(root, "train", path, status);
+  if (!train) return status;
+  auto train_options = resolve_options(*train, train_section_options(), path, "[train]");
+  if (!train_options.ok()) return train_options.status();
+  config.train = *std::move(train_options);
+
+  const toml::table* eval = table_or_empty(root, "eval", path, status);
+  if (!eval) return status;
+  auto eval_options = resolve_options(*eval, eval_section_options(), path, "[eval]");
+  if (!eval_options.ok()) return eval_options.status();
+  config.eval = *std::move(eval_options);
+
+  const toml::node* regs = root.get("regularizer");
+  const toml::array* list = regs ? regs->as_array() : nullptr;
+  if (!list || list->empty() || !list->is_array_of_tables()) {
+    return absl::InvalidArgumentError(
+        (regs ? position(path, regs->source()) : path + ": ") +
+        "expected one or more [[regularizer]] tables (registered regularizers: " +
+        registry.names(ComponentKind::kRegularizer) + ")");
+  }
+  for (size_t i = 0; i < list->size(); ++i) {
+    auto component =
+        resolve_component(*list->get(i)->as_table(), ComponentKind::kRegularizer, registry, path,
+                          "[[regularizer]] #" + std::to_string(i + 1));
+    if (!component.ok()) return component.status();
+    if (component->options.get_string("label").empty()) {
+      component->options.set("label", component->name);
+    }
+    for (const ComponentConfig& seen : config.regularizers) {
+      if (seen.options.get_string("label") == component->options.get_string("label")) {
+        return absl::InvalidArgumentError(
+            position(path, list->get(i)->source()) + "[[regularizer]] #" + std::to_string(i + 1) +
+            " label '" + component->options.get_string("label") +
+            "' is used twice; give each regularizer a distinct label");
+      }
+    }
+    config.regularizers.push_back(*std::move(component));
+  }
+  return config;
+}
+
+std::string RunConfig::effective_toml() const {
+  std::ostringstream out;
+  auto write = [&out](const std::string& header, const sdk::Options& options) {
+    out << header << "\n";
+    // `name` first, then the rest in key order.
+    if (options.has("name")) out << "name = " << sdk::to_toml_text(options.values().at("name")) << "\n";
+    for (const auto& [key, value] : options.values()) {
+      if (key != "name") out << key << " = " << sdk::to_toml_text(value) << "\n";
+    }
+    out << "\n";
+  };
+  write("[run]", run);
+  write("[dataset]", dataset.options);
+  write("[backbone]", backbone.options);
+  write("[train]", train);
+  write("[eval]", eval);
+  for (const ComponentConfig& r : regularizers) write("[[regularizer]]", r.options);
+  return out.str();
+}
+
+}  // namespace neuroreg

@@ -1,0 +1,30 @@
+// Strict resolution of a TOML table against declared options.
+//
+// TOML++ accepts anything; this is where a config meets its schema. Every
+// error names the file, line and column, the key, and what was expected.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <absl/status/statusor.h>
+#include <neuroreg/sdk/options.h>
+#include <toml++/toml.h>
+
+namespace neuroreg {
+
+/// "file:line:col: " for a node's position ("file: " when it has none).
+std::string position(const std::string& file, const toml::source_region& source);
+
+/// Checks `table` against `specs` and fills in the defaults. `section` names
+/// the table in messages, e.g. "[train]" or "[[regularizer]] #2".
+/// Unknown keys, wrong types and missing required keys are errors.
+absl::StatusOr<sdk::Options> resolve_options(const toml::table& table,
+                                             const std::vector<sdk::OptionSpec>& specs,
+                                             const std::string& file,
+                                             const std::string& section);
+
+/// Parses a TOML file; a syntax error reports its line and column.
+absl::StatusOr<toml::table> parse_toml_file(const std::string& path);
+
+}  // namespace neuroreg

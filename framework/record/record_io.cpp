@@ -1,0 +1,77 @@
+#include "record/record_io.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include <absl/strings/str_format.h>
+
+#include "runtime/atomic_file.h"
+
+namespace neuroreg {
+namespace fs = std::filesystem;
+
+void write_run_record(const std::string& path, const record::RunRecord& record) {
+  std::string bytes;
+  if (!record.SerializeToString(&bytes)) {
+    throw std::runtime_error(path + ": cannot serialise the run record");
+  }
+  write_file_atomically(path, bytes);
+}
+
+record::RunRecord read_run_record(const std::string& path) {
+  std::error_code ec;
+  std::string file = fs::is_directory(path, ec) ? (fs::path(path) / kRecordFile).string() : path;
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    throw std::runtime_error(file + ": cannot open run record (expected a run folder or its " +
+                             kRecordFile + ")");
+  }
+  record::RunRecord record;
+  if (!record.ParseFromIstream(&in)) {
+    throw std::runtime_error(file + ": not a NeuroReg run record (protobuf parse failed)");
+  }
+  return record;
+}
+
+std::string format_run_record(const record::RunRecord& r) {
+  std::ostringstream out;
+  out << absl::StrFormat("run %s / %s (regularizer %s, alpha %g)\n", r.run_name(), r.label(),
+                         r.regularizer(), r.alpha());
+  out << absl::StrFormat("  started %s, %.1f s, %d training images, config %s\n", r.started_at(),
+                         r.wall_seconds(), r.train_images(), r.config_path());
+  out << absl::StrFormat("  neuroreg %s (SDK %d), torch %s, protobuf %s\n", r.versions().neuroreg(),
+                         r.versions().sdk(), r.versions().torch(), r.versions().protobuf());
+  out << absl::StrFormat("  device %s, %d threads, BLAS %s\n", r.environment().device(),
+                         r.environment().threads(), r.environment().blas());
+  out << "\n  epoch        lr      loss  task loss   sim loss  train acc    val acc    img/s\n";
+  for (const auto& e : r.epochs()) {
+    out << absl::StrFormat("  %5d  %8.4g  %8.4f  %9.4f  %9.4f  %8.2f%%  %9s  %7.0f", e.epoch(),
+                           e.learning_rate(), e.loss(), e.task_loss(), e.regularizer_loss(),
+                           100.0 * e.train_accuracy(),
+                           e.has_validation()
+                               ? absl::StrFormat("%.2f%%", 100.0 * e.validation_accuracy())
+                               : std::string("-"),
+                           e.images_per_second());
+    // Sorted for a stable display (proto maps have no order).
+    std::map<std::string, double> diagnostics(e.diagnostics().begin(), e.diagnostics().end());
+    for (const auto& [key, value] : diagnostics) out << absl::StrFormat("  %s=%.3f", key, value);
+    out << "\n";
+  }
+  if (r.has_evaluation()) {
+    out << absl::StrFormat("\n  evaluation on %d test images: clean %.2f%%\n",
+                           r.evaluation().test_images(), 100.0 * r.evaluation().clean_accuracy());
+    for (const auto& n : r.evaluation().noise()) {
+      out << absl::StrFormat("    gaussian noise sigma %.3f: %.2f%%\n", n.sigma(),
+                             100.0 * n.accuracy());
+    }
+  }
+  if (!r.checkpoint().empty()) out << "\n  checkpoint " << r.checkpoint() << "\n";
+  out << "\n  effective config:\n";
+  std::istringstream config(r.effective_config());
+  for (std::string line; std::getline(config, line);) out << "    " << line << "\n";
+  return out.str();
+}
+
+}  // namespace neuroreg

@@ -1,0 +1,167 @@
+#include "train/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+#include <absl/strings/str_format.h>
+#include <torch/torch.h>
+
+#include "eval/noise_eval.h"
+
+namespace neuroreg {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+}  // namespace
+
+Trainer::Trainer(std::shared_ptr<sdk::Backbone> model,
+                 std::shared_ptr<sdk::Regularizer> regularizer, double alpha,
+                 const sdk::Options& train, torch::Device device, uint64_t seed,
+                 std::ostream& log)
+    : model_(std::move(model)),
+      regularizer_(std::move(regularizer)),
+      alpha_(alpha),
+      epochs_(static_cast<int>(train.get_int("epochs"))),
+      batch_size_(train.get_int("batch_size")),
+      log_every_(train.get_int("log_every")),
+      schedule_(StepSchedule::from_options(train)),
+      device_(device),
+      order_generator_(at::detail::createCPUGenerator(seed)),
+      log_(log) {
+  if (epochs_ < 1) throw std::invalid_argument("[train] epochs must be >= 1");
+  if (batch_size_ < 2) {
+    throw std::invalid_argument("[train] batch_size must be >= 2 (similarities need pairs)");
+  }
+  if (alpha_ < 0) throw std::invalid_argument("regularizer alpha must be >= 0");
+  // Weight decay is for the network; the regularizer's own parameters (the
+  // layer mixing γ) are not pulled towards zero.
+  auto backbone_options = std::make_unique<torch::optim::SGDOptions>(schedule_.lr);
+  backbone_options->momentum(train.get_float("momentum"))
+      .weight_decay(train.get_float("weight_decay"));
+  auto regularizer_options = std::make_unique<torch::optim::SGDOptions>(schedule_.lr);
+  regularizer_options->momentum(train.get_float("momentum")).weight_decay(0.0);
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(model_->parameters(), std::move(backbone_options));
+  std::vector<torch::Tensor> regularizer_params;
+  for (const torch::Tensor& p : regularizer_->parameters()) {
+    if (p.requires_grad()) regularizer_params.push_back(p);
+  }
+  if (!regularizer_params.empty()) {
+    groups.emplace_back(regularizer_params, std::move(regularizer_options));
+  }
+  optimizer_ = std::make_unique<torch::optim::SGD>(groups, torch::optim::SGDOptions(schedule_.lr));
+}
+
+StepResult Trainer::step(const torch::Tensor& images_in, const torch::Tensor& labels_in) {
+  torch::Tensor images = images_in.to(device_);
+  torch::Tensor labels = labels_in.to(device_);
+  model_->train();
+  regularizer_->train();
+  const std::vector<int> taps = regularizer_->task_taps();
+  sdk::TappedForward forward = model_->forward_taps(images, taps, /*with_logits=*/true);
+  if (forward.features.size() != taps.size()) {
+    throw std::runtime_error("backbone returned " + std::to_string(forward.features.size()) +
+                             " taps for " + std::to_string(taps.size()) + " requested");
+  }
+  torch::Tensor task_loss = torch::nn::functional::cross_entropy(forward.logits, labels);
+  sdk::RegularizerInput input{*model_, images, labels, forward.features, global_step_};
+  torch::Tensor sim_loss = regularizer_->loss(input);
+  torch::Tensor loss = sim_loss.defined() ? task_loss + alpha_ * sim_loss : task_loss;
+
+  StepResult result;
+  result.loss = loss.item<double>();
+  result.task_loss = task_loss.item<double>();
+  result.regularizer_loss = sim_loss.defined() ? sim_loss.item<double>() : 0.0;
+  if (!std::isfinite(result.loss)) {
+    throw std::runtime_error(absl::StrFormat(
+        "non-finite loss at step %d: task loss %g, regularizer loss %g, alpha %g; stopping "
+        "(no checkpoint of this run is written)",
+        global_step_, result.task_loss, result.regularizer_loss, alpha_));
+  }
+  optimizer_->zero_grad();
+  loss.backward();
+  optimizer_->step();
+  result.correct = forward.logits.argmax(1).eq(labels).sum().item<int64_t>();
+  result.images = labels.size(0);
+  ++global_step_;
+  return result;
+}
+
+record::EpochMetrics Trainer::run_epoch(int epoch, const sdk::Split& train,
+                                        const sdk::Split& validation) {
+  const double lr = schedule_.at(epoch);
+  for (auto& group : optimizer_->param_groups()) {
+    static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
+  }
+  const int64_t steps = train.size() / batch_size_;
+  if (steps == 0) {
+    throw std::invalid_argument("[train] batch_size " + std::to_string(batch_size_) +
+                                " is larger than the " + std::to_string(train.size()) +
+                                " training images");
+  }
+  torch::Tensor order = torch::randperm(train.size(), order_generator_, torch::kLong);
+  StepResult sum;
+  const auto start = Clock::now();
+  for (int64_t s = 0; s < steps; ++s) {
+    torch::Tensor idx = order.slice(0, s * batch_size_, (s + 1) * batch_size_);
+    StepResult r = step(train.images.index_select(0, idx), train.labels.index_select(0, idx));
+    sum.loss += r.loss;
+    sum.task_loss += r.task_loss;
+    sum.regularizer_loss += r.regularizer_loss;
+    sum.correct += r.correct;
+    sum.images += r.images;
+    if (log_every_ > 0 && ((s + 1) % log_every_ == 0 || s + 1 == steps)) {
+      log_ << absl::StrFormat(
+                  "  epoch %d/%d  step %d/%d  loss %.4f (task %.4f, sim %.4f)  acc %.1f%%  "
+                  "%.0f img/s\n",
+                  epoch + 1, epochs_, s + 1, steps, sum.loss / (s + 1), sum.task_loss / (s + 1),
+                  sum.regularizer_loss / (s + 1), 100.0 * sum.correct / sum.images,
+                  sum.images / seconds_since(start))
+           << std::flush;
+    }
+  }
+  record::EpochMetrics metrics;
+  metrics.set_epoch(epoch + 1);
+  metrics.set_learning_rate(lr);
+  metrics.set_loss(sum.loss / steps);
+  metrics.set_task_loss(sum.task_loss / steps);
+  metrics.set_regularizer_loss(sum.regularizer_loss / steps);
+  metrics.set_train_accuracy(static_cast<double>(sum.correct) / sum.images);
+  metrics.set_seconds(seconds_since(start));
+  metrics.set_images_per_second(sum.images / metrics.seconds());
+  if (validation.size() > 0) {
+    metrics.set_has_validation(true);
+    metrics.set_validation_accuracy(accuracy(*model_, validation, 256, device_));
+  }
+  for (const auto& [key, value] : regularizer_->diagnostics()) {
+    (*metrics.mutable_diagnostics())[key] = value;
+  }
+  return metrics;
+}
+
+void Trainer::fit(const sdk::Split& train, const sdk::Split& validation,
+                  const std::function<void(const record::EpochMetrics&)>& on_epoch) {
+  for (int epoch = 0; epoch < epochs_; ++epoch) {
+    record::EpochMetrics metrics = run_epoch(epoch, train, validation);
+    std::ostringstream line;
+    line << absl::StrFormat("  epoch %d/%d done in %.1f s: train acc %.2f%%", epoch + 1, epochs_,
+                            metrics.seconds(), 100.0 * metrics.train_accuracy());
+    if (metrics.has_validation()) {
+      line << absl::StrFormat(", val acc %.2f%%", 100.0 * metrics.validation_accuracy());
+    }
+    std::map<std::string, double> diagnostics(metrics.diagnostics().begin(),
+                                              metrics.diagnostics().end());
+    for (const auto& [key, value] : diagnostics) line << absl::StrFormat(", %s %.3f", key, value);
+    log_ << line.str() << "\n" << std::flush;
+    if (on_epoch) on_epoch(metrics);
+  }
+}
+
+}  // namespace neuroreg

@@ -1,0 +1,56 @@
+// Regularizer components: the L_sim term of L = L_task + α·L_sim (Eq. 7).
+//
+// The host owns α, the optimizer and the training loop. A regularizer returns
+// its unweighted loss for one training step. It may ask for taps of the task
+// batch's forward pass (task_taps), which the host computes in the same pass
+// as the logits, so matching on the task batch costs no extra forward. A
+// regularizer with its own stimulus batch runs model.forward_taps itself.
+// Regularizers are torch modules: parameters they register (e.g. the layer
+// mixing logits γ) are trained by the host's optimizer, without weight decay.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <torch/nn/module.h>
+#include <torch/types.h>
+
+#include "neuroreg/sdk/backbone.h"
+#include "neuroreg/sdk/dataset.h"
+#include "neuroreg/sdk/version.h"
+
+namespace neuroreg::sdk {
+
+/// One training step's view, as the host hands it to a regularizer.
+struct NEUROREG_SDK_API RegularizerInput {
+  Backbone& model;
+  const torch::Tensor& images;                      ///< task batch, N×C×H×W in [0,1]
+  const torch::Tensor& labels;                      ///< task labels, N
+  const std::vector<torch::Tensor>& task_features;  ///< the task_taps() of this batch
+  int64_t step = 0;                                 ///< global step, from 0
+};
+
+/// What the host tells a regularizer when it creates one.
+struct NEUROREG_SDK_API RegularizerContext {
+  Backbone& model;    ///< the model it will regularize (resolve taps here)
+  DatasetInfo input;  ///< the task's images
+  uint64_t seed = 0;
+};
+
+class NEUROREG_SDK_API Regularizer : public torch::nn::Module {
+ public:
+  ~Regularizer() override;
+
+  /// Taps (indices into model.taps()) wanted from the task batch's forward.
+  virtual std::vector<int> task_taps() const { return {}; }
+
+  /// The unweighted loss for this step: a scalar tensor, or an undefined
+  /// tensor when the regularizer adds nothing (the `none` control).
+  virtual torch::Tensor loss(const RegularizerInput& input) = 0;
+
+  /// Values worth logging per epoch, e.g. {"gamma/conv5": 0.8}.
+  virtual std::map<std::string, double> diagnostics() const { return {}; }
+};
+
+}  // namespace neuroreg::sdk

@@ -1,0 +1,67 @@
+// Similarity matching (Li et al. 2019, Eqs. 8-10), shared by every
+// similarity regularizer: they differ only in where S_target comes from.
+//
+//   S_k   = centred cosine similarity of tap k's features over a batch (Eq. 9)
+//   S_CNN = Σ_k γ_k S_k, γ = softmax(trainable logits), initially equal (Eq. 10)
+//   L_sim = mean over pairs i≠j of [atanh(S_CNN) − atanh(S_target)]² (Eq. 8),
+//           similarities clamped to [−1+ε, 1−ε] so atanh stays finite.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <torch/nn/module.h>
+#include <torch/types.h>
+
+#include "neuroreg/sdk/backbone.h"
+#include "neuroreg/sdk/options.h"
+#include "neuroreg/sdk/version.h"
+
+namespace neuroreg::sdk {
+
+/// Rows of x (N×…) flattened to N×D, centred by their mean over the batch and
+/// scaled to unit norm (a zero row stays zero). E Eᵀ is then Eq. 9.
+NEUROREG_SDK_API torch::Tensor centred_unit_rows(const torch::Tensor& x);
+
+/// The N×N centred cosine similarity of Eq. 9.
+NEUROREG_SDK_API torch::Tensor centred_cosine_similarity(const torch::Tensor& x);
+
+/// Eq. 8 averaged over all pairs i≠j (the diagonal is 1 by construction).
+NEUROREG_SDK_API torch::Tensor similarity_loss(const torch::Tensor& s_model,
+                                               const torch::Tensor& s_target,
+                                               double clamp_epsilon);
+
+/// Declares the options every similarity regularizer shares: `taps`,
+/// `train_gamma`, `clamp_epsilon`.
+NEUROREG_SDK_API void add_similarity_options(OptionList& options);
+
+/// Taps, layer mixing γ and the loss, configured from add_similarity_options.
+class NEUROREG_SDK_API SimilarityMatcher : public torch::nn::Module {
+ public:
+  SimilarityMatcher(const Backbone& model, const Options& options);
+
+  /// Tap indices into model.taps(), in the order the config lists them.
+  const std::vector<int>& tap_indices() const { return taps_; }
+
+  /// γ = softmax(logits), one weight per tap.
+  torch::Tensor gamma() const;
+
+  /// S_CNN (Eq. 10) from the features of tap_indices(), in that order.
+  torch::Tensor model_similarity(const std::vector<torch::Tensor>& features) const;
+
+  /// L_sim (Eq. 8) of those features against an N×N target.
+  torch::Tensor loss(const std::vector<torch::Tensor>& features,
+                     const torch::Tensor& target) const;
+
+  /// {"gamma/<tap name>": γ_k} for logging.
+  std::map<std::string, double> gamma_by_tap() const;
+
+ private:
+  std::vector<int> taps_;
+  std::vector<std::string> tap_names_;
+  torch::Tensor gamma_logits_;
+  double clamp_epsilon_;
+};
+
+}  // namespace neuroreg::sdk

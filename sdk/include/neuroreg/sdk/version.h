@@ -1,0 +1,15 @@
+// NeuroReg SDK version.
+//
+// NEUROREG_SDK_VERSION is the ABI version of the plugin SDK. The host refuses
+// a plugin whose recorded version differs from its own: the interfaces below
+// are C++ classes, so any change to them is an ABI change and bumps this.
+#pragma once
+
+#ifndef NEUROREG_SDK_VERSION
+#define NEUROREG_SDK_VERSION 1
+#endif
+
+/// Marks SDK symbols that cross the plugin boundary. Everything is built with
+/// hidden visibility; these classes need default visibility so that typeinfo
+/// (dynamic_cast, exceptions) is shared between host and plugins.
+#define NEUROREG_SDK_API __attribute__((visibility("default")))

@@ -1,0 +1,99 @@
+#include "neuroreg/sdk/similarity.h"
+
+#include <stdexcept>
+
+#include <torch/torch.h>
+
+namespace neuroreg::sdk {
+
+torch::Tensor centred_unit_rows(const torch::Tensor& x) {
+  if (x.dim() < 1 || x.size(0) < 2) {
+    throw std::invalid_argument("similarity needs a batch of at least 2 images");
+  }
+  torch::Tensor rows = x.reshape({x.size(0), -1});
+  rows = rows - rows.mean(0, /*keepdim=*/true);
+  // The floor keeps a zero row (an image equal to the batch mean) at zero
+  // instead of dividing by zero.
+  return rows / rows.norm(2, 1, /*keepdim=*/true).clamp_min(1e-12);
+}
+
+torch::Tensor centred_cosine_similarity(const torch::Tensor& x) {
+  torch::Tensor e = centred_unit_rows(x);
+  return e.matmul(e.t());
+}
+
+torch::Tensor similarity_loss(const torch::Tensor& s_model, const torch::Tensor& s_target,
+                              double clamp_epsilon) {
+  if (s_model.sizes() != s_target.sizes() || s_model.dim() != 2 ||
+      s_model.size(0) != s_model.size(1)) {
+    throw std::invalid_argument("similarity_loss needs two N×N matrices of the same size");
+  }
+  const int64_t n = s_model.size(0);
+  const double bound = 1.0 - clamp_epsilon;
+  torch::Tensor diff = torch::atanh(s_model.clamp(-bound, bound)) -
+                       torch::atanh(s_target.to(s_model.dtype()).clamp(-bound, bound));
+  torch::Tensor off_diagonal = 1.0 - torch::eye(n, s_model.options());
+  return (diff.square() * off_diagonal).sum() / static_cast<double>(n * (n - 1));
+}
+
+void add_similarity_options(OptionList& options) {
+  options
+      .add_string_list("taps", {"1", "5", "9", "13", "17"},
+                       "feature taps to match, by name or conv layer number (Eq. 10)")
+      .add_bool("train_gamma", true,
+                "learn the layer mixing γ (softmax, initially equal); false keeps it equal")
+      .add_float("clamp_epsilon", 1e-3,
+                 "similarities are clamped to [-1+ε, 1-ε] before atanh (Eq. 8)");
+}
+
+SimilarityMatcher::SimilarityMatcher(const Backbone& model, const Options& options)
+    : clamp_epsilon_(options.get_float("clamp_epsilon")) {
+  for (const std::string& which : options.get_string_list("taps")) {
+    int index = resolve_tap(model, which);
+    for (int seen : taps_) {
+      if (seen == index) throw std::invalid_argument("tap '" + which + "' is listed twice");
+    }
+    taps_.push_back(index);
+    tap_names_.push_back(model.taps()[index].name);
+  }
+  if (taps_.empty()) throw std::invalid_argument("'taps' must name at least one tap");
+  if (!(clamp_epsilon_ > 0.0 && clamp_epsilon_ < 1.0)) {
+    throw std::invalid_argument("'clamp_epsilon' must lie in (0, 1)");
+  }
+  gamma_logits_ = register_parameter(
+      "gamma_logits", torch::zeros({static_cast<int64_t>(taps_.size())}),
+      /*requires_grad=*/options.get_bool("train_gamma"));
+}
+
+torch::Tensor SimilarityMatcher::gamma() const { return torch::softmax(gamma_logits_, 0); }
+
+torch::Tensor SimilarityMatcher::model_similarity(
+    const std::vector<torch::Tensor>& features) const {
+  if (features.size() != taps_.size()) {
+    throw std::invalid_argument("SimilarityMatcher got " + std::to_string(features.size()) +
+                                " feature maps for " + std::to_string(taps_.size()) + " taps");
+  }
+  torch::Tensor weights = gamma().to(features.front().device());
+  torch::Tensor mixed;
+  for (size_t k = 0; k < features.size(); ++k) {
+    torch::Tensor term = weights[static_cast<int64_t>(k)] * centred_cosine_similarity(features[k]);
+    mixed = mixed.defined() ? mixed + term : term;
+  }
+  return mixed;
+}
+
+torch::Tensor SimilarityMatcher::loss(const std::vector<torch::Tensor>& features,
+                                      const torch::Tensor& target) const {
+  return similarity_loss(model_similarity(features), target, clamp_epsilon_);
+}
+
+std::map<std::string, double> SimilarityMatcher::gamma_by_tap() const {
+  torch::Tensor g = gamma().detach().cpu();
+  std::map<std::string, double> out;
+  for (size_t k = 0; k < tap_names_.size(); ++k) {
+    out["gamma/" + tap_names_[k]] = g[static_cast<int64_t>(k)].item<double>();
+  }
+  return out;
+}
+
+}  // namespace neuroreg::sdk

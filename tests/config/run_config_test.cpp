@@ -1,0 +1,140 @@
+#include "config/run_config.h"
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "support/builtin_plugins.h"
+
+namespace neuroreg {
+namespace {
+
+constexpr const char* kValid = R"([run]
+name = "tiny"
+seed = 3
+
+[dataset]
+name = "synthetic"
+train_size = 64
+
+[backbone]
+name = "resnet18"
+width = 2
+
+[train]
+epochs = 1
+
+[[regularizer]]
+name = "none"
+
+[[regularizer]]
+name = "pixel"
+alpha = 4
+taps = ["5"]
+)";
+
+class RunConfigTest : public ::testing::Test {
+ protected:
+  // Writes `text` as a config and loads it; returns the error message or "".
+  std::string load(const std::string& text, RunConfig* out = nullptr) {
+    path_ = dir_.file("config.toml");
+    std::ofstream(path_) << text;
+    Registry& registry = const_cast<Registry&>(testing::builtin_registry());
+    PluginLoader loader(registry);
+    auto config = load_run_config(path_, loader, registry);
+    if (!config.ok()) return std::string(config.status().message());
+    if (out) *out = *config;
+    return "";
+  }
+  std::string replaced(const std::string& from, const std::string& to) {
+    std::string text = kValid;
+    text.replace(text.find(from), from.size(), to);
+    return text;
+  }
+  testing::TempDir dir_;
+  std::string path_;
+};
+
+TEST_F(RunConfigTest, FillsDefaultsFromHostAndPlugins) {
+  RunConfig config;
+  ASSERT_EQ(load(kValid, &config), "");
+  EXPECT_EQ(config.run.get_string("name"), "tiny");
+  EXPECT_EQ(config.run.get_string("device"), "auto");
+  EXPECT_EQ(config.train.get_int("batch_size"), 64);
+  EXPECT_DOUBLE_EQ(config.train.get_float("lr"), 0.1);
+  EXPECT_EQ(config.backbone.options.get_int("width"), 2);
+  ASSERT_EQ(config.regularizers.size(), 2u);
+  EXPECT_EQ(config.regularizers[0].options.get_string("label"), "none");
+  EXPECT_DOUBLE_EQ(config.regularizers[1].options.get_float("alpha"), 4.0);  // integer accepted
+  EXPECT_EQ(config.regularizers[1].options.get_string_list("taps"),
+            std::vector<std::string>{"5"});
+  EXPECT_TRUE(config.regularizers[1].options.get_bool("train_gamma"));  // plugin default
+}
+
+TEST_F(RunConfigTest, EffectiveConfigReadsBackToTheSameValues) {
+  RunConfig config;
+  ASSERT_EQ(load(kValid, &config), "");
+  RunConfig again;
+  ASSERT_EQ(load(config.effective_toml(), &again), "");
+  EXPECT_EQ(again.effective_toml(), config.effective_toml());
+}
+
+TEST_F(RunConfigTest, UnknownKeyNamesFileLineColumnAndTheExpectedKeys) {
+  std::string error = load(replaced("epochs = 1", "epochs = 1\nlerning_rate = 0.1"));
+  EXPECT_EQ(error, path_ +
+                       ":15:1: [train] unknown key 'lerning_rate'; expected one of: epochs, "
+                       "batch_size, lr, momentum, weight_decay, lr_decay, lr_decay_every, "
+                       "lr_resets, log_every");
+}
+
+TEST_F(RunConfigTest, UnknownPluginKeyIsAnError) {
+  std::string error = load(replaced("width = 2", "width = 2\ndepth = 3"));
+  EXPECT_NE(error.find(path_ + ":12:1: [backbone] unknown key 'depth'; expected one of: name"),
+            std::string::npos)
+      << error;
+}
+
+TEST_F(RunConfigTest, WrongTypeNamesKeyAndExpectedType) {
+  EXPECT_EQ(load(replaced("epochs = 1", "epochs = \"one\"")),
+            path_ + ":14:10: [train] key 'epochs' must be an integer, got a string");
+  EXPECT_EQ(load(replaced("taps = [\"5\"]", "taps = [5]")),
+            path_ + ":22:8: [[regularizer]] #2 key 'taps' must be an array of strings, got an "
+                    "array of other types");
+}
+
+TEST_F(RunConfigTest, MissingRequiredKeyNamesIt) {
+  EXPECT_EQ(load(replaced("name = \"resnet18\"\n", "")),
+            path_ + ":9:1: [backbone] missing required key 'name' (a string: which backbone "
+                    "plugin; registered: resnet18, resnet34)");
+}
+
+TEST_F(RunConfigTest, SyntaxErrorReportsLineAndColumn) {
+  std::string error = load(replaced("seed = 3", "seed = = 3"));
+  EXPECT_EQ(error.rfind(path_ + ":3:8: TOML syntax error: ", 0), 0u) << error;
+}
+
+TEST_F(RunConfigTest, UnknownComponentListsRegisteredOnes) {
+  std::string error = load(replaced("name = \"pixel\"", "name = \"pixl\""));
+  EXPECT_EQ(error.rfind(path_ + ":20:8: [[regularizer]] #2 unknown regularizer 'pixl'; "
+                                "registered: ", 0),
+            0u)
+      << error;
+}
+
+TEST_F(RunConfigTest, UnknownSectionAndDuplicateLabelsAreErrors) {
+  EXPECT_EQ(load(std::string(kValid) + "\n[optimizer]\nlr = 1\n"),
+            path_ + ":24:1: unknown section 'optimizer'; expected: [run], [dataset], "
+                    "[backbone], [train], [eval], [[regularizer]]");
+  std::string twice = std::string(kValid) + "\n[[regularizer]]\nname = \"none\"\n";
+  EXPECT_NE(load(twice).find("label 'none' is used twice"), std::string::npos);
+}
+
+TEST_F(RunConfigTest, MissingFileIsNamed) {
+  Registry registry;
+  PluginLoader loader(registry);
+  EXPECT_EQ(load_run_config("/no/such.toml", loader, registry).status().message(),
+            "/no/such.toml: no such config file");
+}
+
+}  // namespace
+}  // namespace neuroreg

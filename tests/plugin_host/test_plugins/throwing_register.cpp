@@ -1,0 +1,12 @@
+// A registration callback that fails half-way.
+#include <stdexcept>
+
+#include <neuroreg/sdk.h>
+
+namespace {
+void register_components(neuroreg::sdk::Registrar&) {
+  throw std::runtime_error("cannot find my weights");
+}
+}  // namespace
+
+NEUROREG_PLUGIN("throwing_register", "0.0.1", register_components)

@@ -1,0 +1,105 @@
+#include "neuroreg/sdk/similarity.h"
+
+#include <cmath>
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "support/builtin_plugins.h"
+
+namespace neuroreg::sdk {
+namespace {
+
+TEST(Similarity, CentredCosineMatchesHandComputedValues) {
+  // Rows (1,0), (0,1), (-1,0); their mean is (0, 1/3). Centred: (1,-1/3),
+  // (0,2/3), (-1,-1/3), so S01 = S12 = -1/√10 and S02 = -0.8.
+  torch::Tensor x = torch::tensor({{1.0, 0.0}, {0.0, 1.0}, {-1.0, 0.0}}, torch::kDouble);
+  torch::Tensor s = centred_cosine_similarity(x);
+  const double a = -1.0 / std::sqrt(10.0);
+  torch::Tensor expected =
+      torch::tensor({{1.0, a, -0.8}, {a, 1.0, a}, {-0.8, a, 1.0}}, torch::kDouble);
+  EXPECT_TRUE(torch::allclose(s, expected, 1e-12, 1e-12)) << s;
+}
+
+TEST(Similarity, IgnoresAnOffsetCommonToAllImages) {
+  torch::Tensor x = torch::rand({5, 3, 4, 4}, torch::kDouble);
+  EXPECT_TRUE(torch::allclose(centred_cosine_similarity(x), centred_cosine_similarity(x + 7.0)));
+}
+
+TEST(Similarity, LossMatchesHandComputedValue) {
+  torch::Tensor x = torch::tensor({{1.0, 0.0}, {0.0, 1.0}, {-1.0, 0.0}}, torch::kDouble);
+  torch::Tensor target = torch::eye(3, torch::kDouble) * 0.0 + 0.5;
+  // Mean over the 6 ordered off-diagonal pairs of [atanh(S) − atanh(0.5)]².
+  const double a = std::atanh(-1.0 / std::sqrt(10.0)) - std::atanh(0.5);
+  const double b = std::atanh(-0.8) - std::atanh(0.5);
+  const double expected = (4 * a * a + 2 * b * b) / 6.0;
+  double loss = similarity_loss(centred_cosine_similarity(x), target, 1e-3).item<double>();
+  EXPECT_NEAR(loss, expected, 1e-12);
+}
+
+TEST(Similarity, LossIsZeroForAPerfectMatchAndClampsAtOne) {
+  torch::Tensor x = torch::randn({6, 10}, torch::kDouble);
+  torch::Tensor s = centred_cosine_similarity(x);
+  EXPECT_NEAR(similarity_loss(s, s, 1e-3).item<double>(), 0.0, 1e-20);
+  torch::Tensor ones = torch::ones({2, 2}, torch::kDouble);
+  torch::Tensor minus = -ones;
+  const double bound = std::atanh(1 - 1e-2);
+  // Off-diagonal 1 vs −1, clamped to ±(1−ε): [2·atanh(1−ε)]².
+  EXPECT_NEAR(similarity_loss(ones, minus, 1e-2).item<double>(), 4 * bound * bound, 1e-9);
+}
+
+TEST(Similarity, LossGradientMatchesFiniteDifferences) {
+  torch::manual_seed(3);
+  torch::Tensor x = torch::randn({4, 5}, torch::kDouble).requires_grad_(true);
+  torch::Tensor target = centred_cosine_similarity(torch::randn({4, 7}, torch::kDouble));
+  auto loss_of = [&](const torch::Tensor& input) {
+    return similarity_loss(centred_cosine_similarity(input), target, 1e-3);
+  };
+  loss_of(x).backward();
+  torch::Tensor analytic = x.grad();
+  torch::Tensor numeric = torch::zeros_like(x);
+  const double h = 1e-6;
+  torch::NoGradGuard no_grad;
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    torch::Tensor plus = x.detach().clone();
+    torch::Tensor minus = x.detach().clone();
+    plus.view(-1)[i] += h;
+    minus.view(-1)[i] -= h;
+    numeric.view(-1)[i] = (loss_of(plus) - loss_of(minus)) / (2 * h);
+  }
+  EXPECT_TRUE(torch::allclose(analytic, numeric, 1e-5, 1e-7))
+      << "analytic\n" << analytic << "\nnumeric\n" << numeric;
+}
+
+TEST(Similarity, RefusesASingleImage) {
+  EXPECT_THROW(centred_cosine_similarity(torch::ones({1, 4})), std::invalid_argument);
+}
+
+TEST(SimilarityMatcher, StartsWithEqualGammaAndMixesLayers) {
+  const auto& registry = neuroreg::testing::builtin_registry();
+  DatasetInfo info;
+  auto model = registry.make_backbone(
+      "resnet18", registry.defaults(ComponentKind::kBackbone, "resnet18", {{"width", int64_t{2}}}),
+      {info});
+  OptionList list;
+  add_similarity_options(list);
+  Options options;
+  for (const OptionSpec& spec : list.specs()) options.set(spec.name, *spec.default_value);
+  options.set("taps", std::vector<std::string>{"stem", "5"});
+  SimilarityMatcher matcher(*model, options);
+  EXPECT_EQ(matcher.tap_indices(), (std::vector<int>{0, 4}));
+  EXPECT_TRUE(torch::allclose(matcher.gamma(), torch::full({2}, 0.5)));
+  auto gamma = matcher.gamma_by_tap();
+  EXPECT_DOUBLE_EQ(gamma.at("gamma/conv1"), 0.5);
+  EXPECT_DOUBLE_EQ(gamma.at("gamma/conv5"), 0.5);
+  torch::Tensor f1 = torch::randn({4, 3});
+  torch::Tensor f2 = torch::randn({4, 6});
+  torch::Tensor mixed = matcher.model_similarity({f1, f2});
+  EXPECT_TRUE(torch::allclose(
+      mixed, 0.5 * centred_cosine_similarity(f1) + 0.5 * centred_cosine_similarity(f2)));
+  options.set("taps", std::vector<std::string>{"stem", "conv1"});
+  EXPECT_THROW(SimilarityMatcher(*model, options), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace neuroreg::sdk

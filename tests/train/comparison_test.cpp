@@ -1,0 +1,134 @@
+#include "experiment/comparison.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "cli/cli.h"
+#include "record/record_io.h"
+#include "support/builtin_plugins.h"
+
+namespace neuroreg {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string tiny_config(const std::string& output_dir) {
+  return R"([run]
+name = "tiny"
+output_dir = ")" + output_dir + R"("
+threads = 1
+
+[dataset]
+name = "synthetic"
+train_size = 64
+validation_size = 16
+test_size = 32
+
+[backbone]
+name = "resnet18"
+width = 2
+
+[train]
+epochs = 2
+batch_size = 16
+log_every = 2
+
+[eval]
+noise_sigmas = [0.1, 0.3]
+
+[[regularizer]]
+name = "none"
+
+[[regularizer]]
+name = "pixel"
+label = "pixel-a2"
+alpha = 2
+)";
+}
+
+int cli(std::vector<std::string> args, std::string* out, std::string* err) {
+  args.insert(args.begin(), "neuroreg");
+  args.push_back("--plugin-path");
+  args.push_back(NEUROREG_PLUGIN_DIR);
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  std::ostringstream o, e;
+  int code = run_cli(static_cast<int>(argv.size()), argv.data(), o, e);
+  *out = o.str();
+  *err = e.str();
+  return code;
+}
+
+TEST(Comparison, TrainsEachRegularizerAndWritesRecordsAndTable) {
+  testing::TempDir dir;
+  const std::string config = dir.file("tiny.toml");
+  std::ofstream(config) << tiny_config(dir.file("runs"));
+  std::string out, err;
+  ASSERT_EQ(cli({"compare", config}, &out, &err), 0) << err;
+
+  for (const std::string label : {"none", "pixel-a2"}) {
+    SCOPED_TRACE(label);
+    const std::string run = dir.file("runs/tiny/" + label);
+    EXPECT_TRUE(fs::exists(run + "/model.pt"));
+    record::RunRecord r = read_run_record(run);
+    EXPECT_EQ(r.label(), label);
+    EXPECT_EQ(r.train_images(), 64);
+    ASSERT_EQ(r.epochs_size(), 2);
+    EXPECT_TRUE(r.epochs(1).has_validation());
+    EXPECT_EQ(r.evaluation().test_images(), 32);
+    ASSERT_EQ(r.evaluation().noise_size(), 2);
+    EXPECT_DOUBLE_EQ(r.evaluation().noise(1).sigma(), 0.3);
+    EXPECT_NE(r.effective_config().find("weight_decay = 0.0005"), std::string::npos);
+    EXPECT_EQ(r.epochs(0).diagnostics_size(), label == "none" ? 0 : 5);
+    for (const auto& entry : fs::directory_iterator(run)) {
+      EXPECT_EQ(entry.path().string().find(".tmp."), std::string::npos) << entry.path();
+    }
+  }
+  // The table: a header and one row per regularizer.
+  EXPECT_NE(out.find("regularizer     clean     σ=0.1     σ=0.3"), std::string::npos) << out;
+  EXPECT_NE(out.find("\nnone "), std::string::npos);
+  EXPECT_NE(out.find("\npixel-a2 "), std::string::npos);
+  std::ifstream table(dir.file("runs/tiny/comparison.txt"));
+  EXPECT_TRUE(table.good());
+
+  ASSERT_EQ(cli({"show", dir.file("runs/tiny/pixel-a2")}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("run tiny / pixel-a2 (regularizer pixel, alpha 2)"), std::string::npos) << out;
+  EXPECT_NE(out.find("gamma/conv5="), std::string::npos) << out;
+}
+
+TEST(Cli, ConfigCheckReportsTheFirstErrorAndExitsOne) {
+  testing::TempDir dir;
+  const std::string config = dir.file("bad.toml");
+  std::string text = tiny_config(dir.file("runs"));
+  text.replace(text.find("epochs = 2"), 10, "epochs = 2.5");
+  std::ofstream(config) << text;
+  std::string out, err;
+  EXPECT_EQ(cli({"config", "check", config}, &out, &err), 1);
+  EXPECT_NE(err.find(config + ":17:10: [train] key 'epochs' must be an integer, got a number"),
+            std::string::npos)
+      << err;
+}
+
+TEST(Cli, PluginsListsComponentsWithTheirKeys) {
+  std::string out, err;
+  ASSERT_EQ(cli({"plugins"}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("regularizers:\n"), std::string::npos);
+  EXPECT_NE(out.find("  pixel - "), std::string::npos);
+  EXPECT_NE(out.find("clamp_epsilon"), std::string::npos);
+  EXPECT_NE(out.find("  resnet18 - "), std::string::npos);
+}
+
+TEST(Cli, ShowNamesAFileThatIsNotARecord) {
+  testing::TempDir dir;
+  std::ofstream(dir.file("junk.pb")) << "this is not protobuf";
+  std::string out, err;
+  EXPECT_EQ(cli({"show", dir.file("junk.pb")}, &out, &err), 1);
+  EXPECT_EQ(err, "neuroreg: error: " + dir.file("junk.pb") +
+                     ": not a NeuroReg run record (protobuf parse failed)\n");
+}
+
+}  // namespace
+}  // namespace neuroreg
