@@ -93,8 +93,17 @@ absl::StatusOr<ComponentConfig> resolve_component(const toml::table& table, Comp
                                       " unknown " + sdk::to_string(kind) + " '" + *name +
                                       "'; registered: " + (known.empty() ? "(none)" : known));
   }
-  auto options = resolve_options(
-      table, concat(host_component_options(kind), component->spec.options), file, section);
+  const std::vector<sdk::OptionSpec> host = host_component_options(kind);
+  for (const sdk::OptionSpec& own : component->spec.options) {
+    for (const sdk::OptionSpec& reserved : host) {
+      if (own.name == reserved.name) {
+        return absl::InvalidArgumentError(
+            component->source + ": " + sdk::to_string(kind) + " '" + *name +
+            "' declares option '" + own.name + "', which the host reserves in " + section);
+      }
+    }
+  }
+  auto options = resolve_options(table, concat(host, component->spec.options), file, section);
   if (!options.ok()) return options.status();
   return ComponentConfig{*name, *std::move(options)};
 }

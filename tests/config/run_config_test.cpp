@@ -37,7 +37,6 @@ class RunConfigTest : public ::testing::Test {
  protected:
   // Writes `text` as a config and loads it; returns the error message or "".
   std::string load(const std::string& text, RunConfig* out = nullptr) {
-    path_ = dir_.file("config.toml");
     std::ofstream(path_) << text;
     Registry& registry = const_cast<Registry&>(testing::builtin_registry());
     PluginLoader loader(registry);
@@ -52,7 +51,7 @@ class RunConfigTest : public ::testing::Test {
     return text;
   }
   testing::TempDir dir_;
-  std::string path_;
+  const std::string path_ = dir_.file("config.toml");
 };
 
 TEST_F(RunConfigTest, FillsDefaultsFromHostAndPlugins) {
@@ -123,7 +122,7 @@ TEST_F(RunConfigTest, UnknownComponentListsRegisteredOnes) {
 
 TEST_F(RunConfigTest, UnknownSectionAndDuplicateLabelsAreErrors) {
   EXPECT_EQ(load(std::string(kValid) + "\n[optimizer]\nlr = 1\n"),
-            path_ + ":24:1: unknown section 'optimizer'; expected: [run], [dataset], "
+            path_ + ":24:2: unknown section 'optimizer'; expected: [run], [dataset], "
                     "[backbone], [train], [eval], [[regularizer]]");
   std::string twice = std::string(kValid) + "\n[[regularizer]]\nname = \"none\"\n";
   EXPECT_NE(load(twice).find("label 'none' is used twice"), std::string::npos);
