@@ -9,6 +9,7 @@
 // Taps: layer 1 is the stem (after BN+ReLU); each basic block adds two layers,
 // relu(bn1(conv1(x))) and the block's output (after the residual add and
 // ReLU). 1×1 shortcut convs are not counted, as in the paper.
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
@@ -130,7 +131,8 @@ class ResNet : public neuroreg::sdk::Backbone {
     for (int index : tap_indices) {
       if (index < 0 || index >= static_cast<int>(taps_.size())) {
         throw std::invalid_argument(name_ + ": tap index " + std::to_string(index) +
-                                " is out of range [0, " + std::to_string(taps_.size()) + ")");
+                                    " is out of range [0, " + std::to_string(taps_.size()) +
+                                    ")");
       }
       deepest = std::max(deepest, index);
     }
@@ -161,9 +163,11 @@ class ResNet : public neuroreg::sdk::Backbone {
   }
 
  private:
-  // Only called once the last tap is reached when logits are wanted.
+  // Ends a pass at `x`. With logits the pass always reaches the last tap, so
+  // `x` is then the last block's output.
   TappedForward finish(TappedForward result, const torch::Tensor& x, bool with_logits) {
-    if (with_logits) result.logits = fc_(torch::flatten(torch::adaptive_avg_pool2d(x, 1), 1));
+    // Global average pool, then the classifier.
+    if (with_logits) result.logits = fc_(x.mean({2, 3}));
     return result;
   }
 
@@ -218,8 +222,10 @@ void register_components(neuroreg::sdk::Registrar& registrar) {
     const char* description;
   };
   const Variant variants[] = {
-      {"resnet18", {2, 2, 2, 2}, "CIFAR-style ResNet18 (3×3 stem, no max-pool), taps conv1..conv17"},
-      {"resnet34", {3, 4, 6, 3}, "CIFAR-style ResNet34 (3×3 stem, no max-pool), taps conv1..conv33"},
+      {"resnet18", {2, 2, 2, 2},
+       "CIFAR-style ResNet18 (3×3 stem, no max-pool), taps conv1..conv17"},
+      {"resnet34", {3, 4, 6, 3},
+       "CIFAR-style ResNet34 (3×3 stem, no max-pool), taps conv1..conv33"},
   };
   for (const Variant& v : variants) {
     registrar.add_backbone({v.name, v.description, options.specs()},

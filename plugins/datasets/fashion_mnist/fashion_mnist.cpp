@@ -85,7 +85,7 @@ class FashionMnist : public neuroreg::sdk::Dataset {
                                std::to_string(images.size(1)) + "×" +
                                std::to_string(images.size(2)) + " images, expected 28×28");
     }
-    const int64_t bad = labels.ge(kClasses).nonzero().numel();
+    const int64_t bad = labels.ge(kClasses).sum().item<int64_t>();
     if (bad > 0) {
       throw std::runtime_error("fashion_mnist: '" + labels_path + "' has " + std::to_string(bad) +
                                " labels outside [0, 10)");

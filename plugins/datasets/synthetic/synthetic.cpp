@@ -7,9 +7,13 @@
 // every location, so a tiny ResNet separates them in a few steps.
 //
 // Prototypes, train noise and test noise each come from their own generator
-// derived from the seed, so changing train_size leaves the test set alone.
+// derived from the seed, so changing train_images leaves the test set alone.
+//
+// The split sizes are `train_images`/`test_images`: `train_size` and
+// `test_size` are the host's [dataset] keys for subsetting any dataset.
 #include <cmath>
 #include <cstdint>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -44,16 +48,18 @@ class Synthetic : public neuroreg::sdk::Dataset {
  public:
   Synthetic(const Options& options, const DatasetContext& context)
       : classes_(positive_option(options, "classes", 2)),
-        train_size_(positive_option(options, "train_size", 1)),
-        test_size_(positive_option(options, "test_size", 1)),
+        train_images_(positive_option(options, "train_images", 1)),
+        test_images_(positive_option(options, "test_images", 1)),
         height_(positive_option(options, "height", 1)),
         width_(positive_option(options, "width", 1)),
         channels_(positive_option(options, "channels", 1)),
         noise_(options.get_float("noise")),
         seed_(mix(context.seed ^ mix(static_cast<uint64_t>(options.get_int("seed"))))) {
     if (!(noise_ >= 0) || !std::isfinite(noise_)) {
+      std::ostringstream got;
+      got << noise_;
       throw std::invalid_argument("synthetic: option 'noise' must be a finite number >= 0, got " +
-                                  std::to_string(noise_));
+                                  got.str());
     }
   }
 
@@ -63,8 +69,8 @@ class Synthetic : public neuroreg::sdk::Dataset {
     return info;
   }
 
-  Split train() override { return sample(train_size_, 1); }
-  Split test() override { return sample(test_size_, 2); }
+  Split train() override { return sample(train_images_, 1); }
+  Split test() override { return sample(test_images_, 2); }
 
  private:
   at::Generator generator(uint64_t stream) const {
@@ -74,7 +80,7 @@ class Synthetic : public neuroreg::sdk::Dataset {
   /// classes×C×H×W gratings in [0.15, 0.85], leaving room for the noise.
   torch::Tensor prototypes() const {
     at::Generator gen = generator(0);
-    const double pi = M_PI;
+    constexpr double pi = 3.14159265358979323846;
     torch::Tensor k = torch::arange(classes_, torch::kFloat64);
     torch::Tensor angle = (k + 0.3 * torch::rand({classes_}, gen, torch::kFloat64)) * pi /
                           static_cast<double>(classes_);
@@ -104,7 +110,7 @@ class Synthetic : public neuroreg::sdk::Dataset {
     return split;
   }
 
-  int64_t classes_, train_size_, test_size_, height_, width_, channels_;
+  int64_t classes_, train_images_, test_images_, height_, width_, channels_;
   double noise_;
   uint64_t seed_;
 };
@@ -112,8 +118,8 @@ class Synthetic : public neuroreg::sdk::Dataset {
 void register_components(neuroreg::sdk::Registrar& registrar) {
   neuroreg::sdk::OptionList options;
   options.add_int("classes", 4, "number of classes (one grating prototype each)")
-      .add_int("train_size", 256, "training images")
-      .add_int("test_size", 128, "test images")
+      .add_int("train_images", 256, "training images to generate")
+      .add_int("test_images", 128, "test images to generate")
       .add_int("height", 32, "image height in pixels")
       .add_int("width", 32, "image width in pixels")
       .add_int("channels", 1, "image channels")
