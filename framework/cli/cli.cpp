@@ -1,11 +1,11 @@
 #include "cli/cli.h"
 
+#include <absl/strings/str_format.h>
+
 #include <exception>
 #include <map>
 #include <string>
 #include <vector>
-
-#include <absl/strings/str_format.h>
 
 #include "config/run_config.h"
 #include "experiment/comparison.h"
@@ -94,10 +94,9 @@ void print_plugins(const Registry& registry, const PluginLoader& loader, std::os
     for (const RegisteredComponent* c : components) {
       out << "  " << c->spec.name << " - " << c->spec.description << "\n";
       for (const sdk::OptionSpec& o : c->spec.options) {
-        out << absl::StrFormat("      %-16s %-22s %s\n", o.name,
-                               o.default_value ? "= " + sdk::to_toml_text(*o.default_value)
-                                               : "(required)",
-                               o.help);
+        out << absl::StrFormat(
+            "      %-16s %-22s %s\n", o.name,
+            o.default_value ? "= " + sdk::to_toml_text(*o.default_value) : "(required)", o.help);
       }
     }
   }

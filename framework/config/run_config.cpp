@@ -71,15 +71,14 @@ std::vector<sdk::OptionSpec> concat(std::vector<sdk::OptionSpec> a,
 // Resolves a plugin-backed table: its `name` picks the plugin, whose declared
 // keys join the host's.
 absl::StatusOr<ComponentConfig> resolve_component(const toml::table& table, ComponentKind kind,
-                                                  const Registry& registry,
-                                                  const std::string& file,
+                                                  const Registry& registry, const std::string& file,
                                                   const std::string& section) {
   const toml::node* name_node = table.get("name");
   if (!name_node) {
     return absl::InvalidArgumentError(position(file, table.source()) + section +
                                       " missing required key 'name' (a string: which " +
-                                      sdk::to_string(kind) + " plugin; registered: " +
-                                      registry.names(kind) + ")");
+                                      sdk::to_string(kind) +
+                                      " plugin; registered: " + registry.names(kind) + ")");
   }
   auto name = name_node->value_exact<std::string>();
   if (!name) {
@@ -89,17 +88,17 @@ absl::StatusOr<ComponentConfig> resolve_component(const toml::table& table, Comp
   const RegisteredComponent* component = registry.find(kind, *name);
   if (!component) {
     std::string known = registry.names(kind);
-    return absl::InvalidArgumentError(position(file, name_node->source()) + section +
-                                      " unknown " + sdk::to_string(kind) + " '" + *name +
+    return absl::InvalidArgumentError(position(file, name_node->source()) + section + " unknown " +
+                                      sdk::to_string(kind) + " '" + *name +
                                       "'; registered: " + (known.empty() ? "(none)" : known));
   }
   const std::vector<sdk::OptionSpec> host = host_component_options(kind);
   for (const sdk::OptionSpec& own : component->spec.options) {
     for (const sdk::OptionSpec& reserved : host) {
       if (own.name == reserved.name) {
-        return absl::InvalidArgumentError(
-            component->source + ": " + sdk::to_string(kind) + " '" + *name +
-            "' declares option '" + own.name + "', which the host reserves in " + section);
+        return absl::InvalidArgumentError(component->source + ": " + sdk::to_string(kind) + " '" +
+                                          *name + "' declares option '" + own.name +
+                                          "', which the host reserves in " + section);
       }
     }
   }
@@ -155,7 +154,8 @@ absl::StatusOr<RunConfig> load_run_config(const std::string& path, PluginLoader&
 
   // Plugins a config brings along must be loaded before their keys resolve.
   for (const std::string& dir : config.run.get_string_list("plugin_paths")) {
-    fs::path full = fs::path(dir).is_absolute() ? fs::path(dir) : fs::path(path).parent_path() / dir;
+    fs::path full =
+        fs::path(dir).is_absolute() ? fs::path(dir) : fs::path(path).parent_path() / dir;
     for (const absl::Status& error : loader.load_directory(full.string())) {
       if (warnings) warnings->push_back(std::string(error.message()));
     }
@@ -169,8 +169,8 @@ absl::StatusOr<RunConfig> load_run_config(const std::string& path, PluginLoader&
                                         "] (registered " + sdk::to_string(kind) +
                                         "s: " + registry.names(kind) + ")");
     }
-    auto component = resolve_component(*node->as_table(), kind, registry, path,
-                                       "[" + std::string(key) + "]");
+    auto component =
+        resolve_component(*node->as_table(), kind, registry, path, "[" + std::string(key) + "]");
     if (!component.ok()) return component.status();
     (kind == ComponentKind::kDataset ? config.dataset : config.backbone) = *std::move(component);
   }
@@ -196,9 +196,8 @@ absl::StatusOr<RunConfig> load_run_config(const std::string& path, PluginLoader&
         registry.names(ComponentKind::kRegularizer) + ")");
   }
   for (size_t i = 0; i < list->size(); ++i) {
-    auto component =
-        resolve_component(*list->get(i)->as_table(), ComponentKind::kRegularizer, registry, path,
-                          "[[regularizer]] #" + std::to_string(i + 1));
+    auto component = resolve_component(*list->get(i)->as_table(), ComponentKind::kRegularizer,
+                                       registry, path, "[[regularizer]] #" + std::to_string(i + 1));
     if (!component.ok()) return component.status();
     if (component->options.get_string("label").empty()) {
       component->options.set("label", component->name);
@@ -221,7 +220,8 @@ std::string RunConfig::effective_toml() const {
   auto write = [&out](const std::string& header, const sdk::Options& options) {
     out << header << "\n";
     // `name` first, then the rest in key order.
-    if (options.has("name")) out << "name = " << sdk::to_toml_text(options.values().at("name")) << "\n";
+    if (options.has("name"))
+      out << "name = " << sdk::to_toml_text(options.values().at("name")) << "\n";
     for (const auto& [key, value] : options.values()) {
       if (key != "name") out << key << " = " << sdk::to_toml_text(value) << "\n";
     }

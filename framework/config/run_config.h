@@ -12,12 +12,12 @@
 // in, and effective_toml() writes the whole resolved config back out.
 #pragma once
 
-#include <string>
-#include <vector>
-
 #include <absl/status/statusor.h>
 #include <neuroreg/sdk/options.h>
 #include <neuroreg/sdk/registrar.h>
+
+#include <string>
+#include <vector>
 
 #include "plugin_host/plugin_loader.h"
 

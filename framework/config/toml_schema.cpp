@@ -10,13 +10,20 @@ using sdk::OptionValue;
 
 std::string describe_node(const toml::node& node) {
   switch (node.type()) {
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a number";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::table: return "a table";
-    default: return "a date or time";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a number";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::table:
+      return "a table";
+    default:
+      return "a date or time";
   }
 }
 
@@ -36,16 +43,20 @@ std::optional<OptionValue> scalar(const toml::node& node, OptionType type) {
     case OptionType::kString:
       if (auto v = node.value_exact<std::string>()) return OptionValue(*v);
       break;
-    default: break;
+    default:
+      break;
   }
   return std::nullopt;
 }
 
 OptionType element_type(OptionType list) {
   switch (list) {
-    case OptionType::kIntList: return OptionType::kInt;
-    case OptionType::kFloatList: return OptionType::kFloat;
-    default: return OptionType::kString;
+    case OptionType::kIntList:
+      return OptionType::kInt;
+    case OptionType::kFloatList:
+      return OptionType::kFloat;
+    default:
+      return OptionType::kString;
   }
 }
 
@@ -81,8 +92,7 @@ std::string position(const std::string& file, const toml::source_region& source)
 
 absl::StatusOr<sdk::Options> resolve_options(const toml::table& table,
                                              const std::vector<sdk::OptionSpec>& specs,
-                                             const std::string& file,
-                                             const std::string& section) {
+                                             const std::string& file, const std::string& section) {
   sdk::Options options;
   for (const auto& [key, node] : table) {
     const std::string name(key.str());
@@ -93,15 +103,15 @@ absl::StatusOr<sdk::Options> resolve_options(const toml::table& table,
     if (!spec) {
       std::string expected;
       for (const sdk::OptionSpec& s : specs) expected += (expected.empty() ? "" : ", ") + s.name;
-      return absl::InvalidArgumentError(position(file, key.source()) + section +
-                                        " unknown key '" + name + "'; expected one of: " +
-                                        (expected.empty() ? "(no keys)" : expected));
+      return absl::InvalidArgumentError(
+          position(file, key.source()) + section + " unknown key '" + name +
+          "'; expected one of: " + (expected.empty() ? "(no keys)" : expected));
     }
     auto value = convert(node, spec->type);
     if (!value) {
-      return absl::InvalidArgumentError(position(file, node.source()) + section + " key '" +
-                                        name + "' must be " + sdk::describe(spec->type) +
-                                        ", got " + describe_node(node) +
+      return absl::InvalidArgumentError(position(file, node.source()) + section + " key '" + name +
+                                        "' must be " + sdk::describe(spec->type) + ", got " +
+                                        describe_node(node) +
                                         (node.is_array() ? " of other types" : ""));
     }
     options.set(name, std::move(*value));
@@ -126,8 +136,8 @@ absl::StatusOr<toml::table> parse_toml_file(const std::string& path) {
   try {
     return toml::parse_file(path);
   } catch (const toml::parse_error& e) {
-    return absl::InvalidArgumentError(position(path, e.source()) + "TOML syntax error: " +
-                                      std::string(e.description()));
+    return absl::InvalidArgumentError(position(path, e.source()) +
+                                      "TOML syntax error: " + std::string(e.description()));
   }
 }
 

@@ -4,12 +4,12 @@
 // error names the file, line and column, the key, and what was expected.
 #pragma once
 
-#include <string>
-#include <vector>
-
 #include <absl/status/statusor.h>
 #include <neuroreg/sdk/options.h>
 #include <toml++/toml.h>
+
+#include <string>
+#include <vector>
 
 namespace neuroreg {
 
@@ -21,8 +21,7 @@ std::string position(const std::string& file, const toml::source_region& source)
 /// Unknown keys, wrong types and missing required keys are errors.
 absl::StatusOr<sdk::Options> resolve_options(const toml::table& table,
                                              const std::vector<sdk::OptionSpec>& specs,
-                                             const std::string& file,
-                                             const std::string& section);
+                                             const std::string& file, const std::string& section);
 
 /// Parses a TOML file; a syntax error reports its line and column.
 absl::StatusOr<toml::table> parse_toml_file(const std::string& path);

@@ -1,8 +1,8 @@
 #include "data/task_data.h"
 
-#include <stdexcept>
-
 #include <torch/torch.h>
+
+#include <stdexcept>
 
 namespace neuroreg {
 namespace {
@@ -16,7 +16,8 @@ sdk::Split take(const sdk::Split& split, const torch::Tensor& indices) {
 void check_split(const sdk::Split& split, const sdk::DatasetInfo& info, const std::string& what) {
   auto fail = [&](const std::string& why) { throw std::runtime_error(what + ": " + why); };
   if (!split.images.defined() || !split.labels.defined()) fail("returned no tensors");
-  if (split.images.dim() != 4) fail("images must be N×C×H×W, got " + std::to_string(split.images.dim()) + " dimensions");
+  if (split.images.dim() != 4)
+    fail("images must be N×C×H×W, got " + std::to_string(split.images.dim()) + " dimensions");
   if (split.images.scalar_type() != torch::kFloat) fail("images must be float32");
   if (split.labels.scalar_type() != torch::kLong) fail("labels must be int64");
   if (split.labels.dim() != 1 || split.labels.size(0) != split.images.size(0)) {
@@ -70,11 +71,12 @@ TaskData prepare_task_data(sdk::Dataset& dataset, const std::string& name,
 
   torch::Generator generator = at::detail::createCPUGenerator(seed);
   torch::Tensor order = torch::randperm(available, generator, torch::kLong);
-  data.validation = validation_size > 0 ? take(train, order.slice(0, 0, validation_size))
-                                        : sdk::Split{};
+  data.validation =
+      validation_size > 0 ? take(train, order.slice(0, 0, validation_size)) : sdk::Split{};
   data.train = take(train, order.slice(0, validation_size, validation_size + wanted_train));
   if (test_size > 0 && test_size < test.size()) {
-    data.test = take(test, torch::randperm(test.size(), generator, torch::kLong).slice(0, 0, test_size));
+    data.test =
+        take(test, torch::randperm(test.size(), generator, torch::kLong).slice(0, 0, test_size));
   } else {
     data.test = test;
   }

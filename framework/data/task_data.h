@@ -5,11 +5,11 @@
 // sees the same images.
 #pragma once
 
-#include <cstdint>
-#include <string>
-
 #include <neuroreg/sdk/dataset.h>
 #include <neuroreg/sdk/options.h>
+
+#include <cstdint>
+#include <string>
 
 namespace neuroreg {
 

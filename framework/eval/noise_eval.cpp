@@ -1,8 +1,8 @@
 #include "eval/noise_eval.h"
 
-#include <stdexcept>
-
 #include <torch/torch.h>
+
+#include <stdexcept>
 
 namespace neuroreg {
 
@@ -20,8 +20,8 @@ double accuracy(sdk::Backbone& model, const sdk::Split& split, int64_t batch_siz
     const int64_t end = std::min(n, start + batch_size);
     torch::Tensor images = split.images.slice(0, start, end);
     if (noise_sigma > 0) {
-      images = (images + noise_sigma * at::normal(0.0, 1.0, images.sizes(), generator))
-                   .clamp(0.0, 1.0);
+      images =
+          (images + noise_sigma * at::normal(0.0, 1.0, images.sizes(), generator)).clamp(0.0, 1.0);
     }
     torch::Tensor predicted = model.forward(images.to(device)).argmax(1).cpu();
     correct += predicted.eq(split.labels.slice(0, start, end)).sum().item<int64_t>();

@@ -1,12 +1,12 @@
 // Accuracy, clean and under additive Gaussian noise (Li et al., Fig. 4).
 #pragma once
 
-#include <cstdint>
-#include <optional>
-
 #include <neuroreg/sdk/backbone.h>
 #include <neuroreg/sdk/dataset.h>
 #include <neuroreg/sdk/options.h>
+
+#include <cstdint>
+#include <optional>
 
 #include "neuroreg/run_record.pb.h"
 

@@ -1,14 +1,14 @@
 #include "experiment/comparison.h"
 
-#include <chrono>
-#include <filesystem>
-
 #include <absl/strings/str_format.h>
 #include <absl/time/clock.h>
 #include <absl/time/time.h>
 #include <google/protobuf/stubs/common.h>
 #include <torch/torch.h>
 #include <torch/version.h>
+
+#include <chrono>
+#include <filesystem>
 
 #include "data/task_data.h"
 #include "eval/noise_eval.h"
@@ -56,8 +56,8 @@ void save_checkpoint(sdk::Backbone& model, const std::string& path) {
 
 std::vector<record::RunRecord> run_comparison(const RunConfig& config, const Registry& registry,
                                               const RunOverrides& overrides, std::ostream& log) {
-  const torch::Device device = select_device(
-      overrides.device.empty() ? config.run.get_string("device") : overrides.device);
+  const torch::Device device =
+      select_device(overrides.device.empty() ? config.run.get_string("device") : overrides.device);
   const int threads = configure_threads(
       overrides.threads >= 0 ? overrides.threads : static_cast<int>(config.run.get_int("threads")));
   const uint64_t seed = static_cast<uint64_t>(config.run.get_int("seed"));
@@ -84,18 +84,16 @@ std::vector<record::RunRecord> run_comparison(const RunConfig& config, const Reg
 
     // The same seed before each model: every run starts from the same weights.
     torch::manual_seed(seed);
-    auto model = registry.make_backbone(config.backbone.name, config.backbone.options,
-                                        {data.info});
+    auto model = registry.make_backbone(config.backbone.name, config.backbone.options, {data.info});
     model->to(device);
-    auto regularizer = registry.make_regularizer(
-        reg_config.name, reg_config.options, sdk::RegularizerContext{*model, data.info, seed});
+    auto regularizer = registry.make_regularizer(reg_config.name, reg_config.options,
+                                                 sdk::RegularizerContext{*model, data.info, seed});
     regularizer->to(device);
 
-    Trainer trainer(model, regularizer, reg_config.options.get_float("alpha"), config.train,
-                    device, seed, log);
-    trainer.fit(data.train, data.validation, [&](const record::EpochMetrics& metrics) {
-      *record.add_epochs() = metrics;
-    });
+    Trainer trainer(model, regularizer, reg_config.options.get_float("alpha"), config.train, device,
+                    seed, log);
+    trainer.fit(data.train, data.validation,
+                [&](const record::EpochMetrics& metrics) { *record.add_epochs() = metrics; });
 
     const std::string out_dir = (fs::path(run_dir) / label).string();
     const std::string checkpoint = (fs::path(out_dir) / "model.pt").string();

@@ -1,14 +1,14 @@
 #include "plugin_host/plugin_loader.h"
 
-#include <algorithm>
-#include <cstdlib>
-#include <exception>
-#include <filesystem>
+#include <neuroreg/sdk/plugin.h>
 
+#include <algorithm>
 #include <boost/dll/library_info.hpp>
 #include <boost/dll/runtime_symbol_info.hpp>
 #include <boost/dll/shared_library.hpp>
-#include <neuroreg/sdk/plugin.h>
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
 
 namespace neuroreg {
 namespace fs = std::filesystem;
@@ -48,9 +48,9 @@ absl::Status PluginLoader::load_file(const std::string& path) {
   // initializers never run.
   std::string why;
   if (!has_entry_point(canonical, why)) {
-    return absl::InvalidArgumentError(
-        path + ": not a NeuroReg plugin (no '" + sdk::kPluginEntryName + "' entry point" +
-        (why.empty() ? "" : ": " + why) + ")");
+    return absl::InvalidArgumentError(path + ": not a NeuroReg plugin (no '" +
+                                      sdk::kPluginEntryName + "' entry point" +
+                                      (why.empty() ? "" : ": " + why) + ")");
   }
   boost::dll::shared_library library;
   try {
@@ -75,9 +75,9 @@ absl::Status PluginLoader::load_file(const std::string& path) {
   }
   const std::string name = info->name ? info->name : "";
   if (name.empty() || info->register_components == nullptr) {
-    return absl::InvalidArgumentError(path + ": broken entry point (" +
-                                      (name.empty() ? "no plugin name" : "no registration function") +
-                                      ")");
+    return absl::InvalidArgumentError(
+        path + ": broken entry point (" +
+        (name.empty() ? "no plugin name" : "no registration function") + ")");
   }
   registry_.set_current_source(canonical);
   try {

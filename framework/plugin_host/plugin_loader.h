@@ -6,10 +6,10 @@
 // until the process exits, so no plugin-made object can outlive its code.
 #pragma once
 
+#include <absl/status/status.h>
+
 #include <string>
 #include <vector>
-
-#include <absl/status/status.h>
 
 #include "plugin_host/registry.h"
 

@@ -84,8 +84,8 @@ sdk::Options Registry::defaults(ComponentKind kind, const std::string& name,
     bool declared = false;
     for (const sdk::OptionSpec& spec : component.spec.options) declared |= spec.name == key;
     if (!declared) {
-      throw std::invalid_argument(sdk::to_string(kind) + " '" + name + "' has no option '" +
-                                  key + "'");
+      throw std::invalid_argument(sdk::to_string(kind) + " '" + name + "' has no option '" + key +
+                                  "'");
     }
     options.set(key, value);
   }

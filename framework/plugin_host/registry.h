@@ -5,11 +5,11 @@
 // Duplicate names are refused with both files named.
 #pragma once
 
+#include <neuroreg/sdk/registrar.h>
+
 #include <map>
 #include <string>
 #include <vector>
-
-#include <neuroreg/sdk/registrar.h>
 
 namespace neuroreg {
 
@@ -48,14 +48,13 @@ class Registry : public sdk::Registrar {
   sdk::Options defaults(sdk::ComponentKind kind, const std::string& name,
                         const std::map<std::string, sdk::OptionValue>& overrides = {}) const;
 
-  std::shared_ptr<sdk::Backbone> make_backbone(const std::string& name,
-                                               const sdk::Options& options,
+  std::shared_ptr<sdk::Backbone> make_backbone(const std::string& name, const sdk::Options& options,
                                                const sdk::BackboneContext& context) const;
   std::shared_ptr<sdk::Dataset> make_dataset(const std::string& name, const sdk::Options& options,
                                              const sdk::DatasetContext& context) const;
-  std::shared_ptr<sdk::Regularizer> make_regularizer(
-      const std::string& name, const sdk::Options& options,
-      const sdk::RegularizerContext& context) const;
+  std::shared_ptr<sdk::Regularizer> make_regularizer(const std::string& name,
+                                                     const sdk::Options& options,
+                                                     const sdk::RegularizerContext& context) const;
   std::shared_ptr<sdk::Attack> make_attack(const std::string& name,
                                            const sdk::Options& options) const;
 

@@ -1,11 +1,12 @@
 #include "record/record_io.h"
 
+#include <absl/strings/str_format.h>
+
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
-
-#include <absl/strings/str_format.h>
 
 #include "runtime/atomic_file.h"
 
@@ -35,6 +36,26 @@ record::RunRecord read_run_record(const std::string& path) {
   return record;
 }
 
+namespace {
+
+// Splits "gamma/conv13" into ("gamma/conv", 13); no trailing number gives -1.
+std::pair<std::string, long> split_number(const std::string& key) {
+  size_t digits = key.find_last_not_of("0123456789") + 1;
+  if (digits == key.size()) return {key, -1};
+  return {key.substr(0, digits), std::stol(key.substr(digits))};
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, double>> sorted_diagnostics(
+    const google::protobuf::Map<std::string, double>& diagnostics) {
+  std::vector<std::pair<std::string, double>> out(diagnostics.begin(), diagnostics.end());
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return split_number(a.first) < split_number(b.first);
+  });
+  return out;
+}
+
 std::string format_run_record(const record::RunRecord& r) {
   std::ostringstream out;
   out << absl::StrFormat("run %s / %s (regularizer %s, alpha %g)\n", r.run_name(), r.label(),
@@ -47,16 +68,14 @@ std::string format_run_record(const record::RunRecord& r) {
                          r.environment().threads(), r.environment().blas());
   out << "\n  epoch        lr      loss  task loss   sim loss  train acc    val acc    img/s\n";
   for (const auto& e : r.epochs()) {
-    out << absl::StrFormat("  %5d  %8.4g  %8.4f  %9.4f  %9.4f  %8.2f%%  %9s  %7.0f", e.epoch(),
-                           e.learning_rate(), e.loss(), e.task_loss(), e.regularizer_loss(),
-                           100.0 * e.train_accuracy(),
-                           e.has_validation()
-                               ? absl::StrFormat("%.2f%%", 100.0 * e.validation_accuracy())
-                               : std::string("-"),
-                           e.images_per_second());
-    // Sorted for a stable display (proto maps have no order).
-    std::map<std::string, double> diagnostics(e.diagnostics().begin(), e.diagnostics().end());
-    for (const auto& [key, value] : diagnostics) out << absl::StrFormat("  %s=%.3f", key, value);
+    out << absl::StrFormat(
+        "  %5d  %8.4g  %8.4f  %9.4f  %9.4f  %8.2f%%  %9s  %7.0f", e.epoch(), e.learning_rate(),
+        e.loss(), e.task_loss(), e.regularizer_loss(), 100.0 * e.train_accuracy(),
+        e.has_validation() ? absl::StrFormat("%.2f%%", 100.0 * e.validation_accuracy())
+                           : std::string("-"),
+        e.images_per_second());
+    for (const auto& [key, value] : sorted_diagnostics(e.diagnostics()))
+      out << absl::StrFormat("  %s=%.3f", key, value);
     out << "\n";
   }
   if (r.has_evaluation()) {

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "neuroreg/run_record.pb.h"
 
@@ -16,6 +18,11 @@ void write_run_record(const std::string& path, const record::RunRecord& record);
 /// Reads a record from a file, or from a run folder's record.pb. Throws
 /// std::runtime_error naming the path and what is wrong.
 record::RunRecord read_run_record(const std::string& path);
+
+/// Diagnostics in display order: by name, numbers compared as numbers, so
+/// gamma/conv5 comes before gamma/conv13.
+std::vector<std::pair<std::string, double>> sorted_diagnostics(
+    const google::protobuf::Map<std::string, double>& diagnostics);
 
 /// A readable rendering: summary, per-epoch table, evaluation, config.
 std::string format_run_record(const record::RunRecord& record);

@@ -1,11 +1,11 @@
 #include "runtime/runtime.h"
 
+#include <ATen/Parallel.h>
+#include <torch/cuda.h>
+
 #include <fstream>
 #include <stdexcept>
 #include <thread>
-
-#include <ATen/Parallel.h>
-#include <torch/cuda.h>
 
 namespace neuroreg {
 

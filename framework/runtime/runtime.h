@@ -1,9 +1,9 @@
 // The compute environment a run uses: device, CPU threads, BLAS.
 #pragma once
 
-#include <string>
-
 #include <torch/types.h>
+
+#include <string>
 
 namespace neuroreg {
 

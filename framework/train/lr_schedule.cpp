@@ -12,7 +12,8 @@ StepSchedule StepSchedule::from_options(const sdk::Options& train) {
   s.decay_every = static_cast<int>(train.get_int("lr_decay_every"));
   s.resets = train.get_int_list("lr_resets");
   if (!(s.lr > 0)) throw std::invalid_argument("[train] lr must be > 0");
-  if (!(s.decay > 0 && s.decay <= 1)) throw std::invalid_argument("[train] lr_decay must lie in (0, 1]");
+  if (!(s.decay > 0 && s.decay <= 1))
+    throw std::invalid_argument("[train] lr_decay must lie in (0, 1]");
   if (s.decay_every < 1) throw std::invalid_argument("[train] lr_decay_every must be >= 1");
   return s;
 }

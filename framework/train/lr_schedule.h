@@ -2,9 +2,9 @@
 // (Li et al.: 0.1 × 0.3 every 4 epochs, back to 0.1 after epoch 20).
 #pragma once
 
-#include <vector>
-
 #include <neuroreg/sdk/options.h>
+
+#include <vector>
 
 namespace neuroreg {
 

@@ -1,14 +1,15 @@
 #include "train/trainer.h"
 
+#include <absl/strings/str_format.h>
+#include <torch/torch.h>
+
 #include <chrono>
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
 
-#include <absl/strings/str_format.h>
-#include <torch/torch.h>
-
 #include "eval/noise_eval.h"
+#include "record/record_io.h"
 
 namespace neuroreg {
 namespace {
@@ -23,8 +24,7 @@ double seconds_since(Clock::time_point start) {
 
 Trainer::Trainer(std::shared_ptr<sdk::Backbone> model,
                  std::shared_ptr<sdk::Regularizer> regularizer, double alpha,
-                 const sdk::Options& train, torch::Device device, uint64_t seed,
-                 std::ostream& log)
+                 const sdk::Options& train, torch::Device device, uint64_t seed, std::ostream& log)
     : model_(std::move(model)),
       regularizer_(std::move(regularizer)),
       alpha_(alpha),
@@ -156,9 +156,8 @@ void Trainer::fit(const sdk::Split& train, const sdk::Split& validation,
     if (metrics.has_validation()) {
       line << absl::StrFormat(", val acc %.2f%%", 100.0 * metrics.validation_accuracy());
     }
-    std::map<std::string, double> diagnostics(metrics.diagnostics().begin(),
-                                              metrics.diagnostics().end());
-    for (const auto& [key, value] : diagnostics) line << absl::StrFormat(", %s %.3f", key, value);
+    for (const auto& [key, value] : sorted_diagnostics(metrics.diagnostics()))
+      line << absl::StrFormat(", %s %.3f", key, value);
     log_ << line.str() << "\n" << std::flush;
     if (on_epoch) on_epoch(metrics);
   }

@@ -5,16 +5,16 @@
 // forward pass of their own.
 #pragma once
 
-#include <cstdint>
-#include <functional>
-#include <memory>
-#include <ostream>
-
 #include <neuroreg/sdk/backbone.h>
 #include <neuroreg/sdk/dataset.h>
 #include <neuroreg/sdk/options.h>
 #include <neuroreg/sdk/regularizer.h>
 #include <torch/optim/sgd.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <ostream>
 
 #include "neuroreg/run_record.pb.h"
 #include "train/lr_schedule.h"
@@ -45,8 +45,7 @@ class Trainer {
 
   /// One epoch (0-based index) over `train` in a seeded random order, dropping
   /// the last partial batch; validation accuracy when `validation` has images.
-  record::EpochMetrics run_epoch(int epoch, const sdk::Split& train,
-                                 const sdk::Split& validation);
+  record::EpochMetrics run_epoch(int epoch, const sdk::Split& train, const sdk::Split& validation);
 
   /// All epochs; calls `on_epoch` after each.
   void fit(const sdk::Split& train, const sdk::Split& validation,

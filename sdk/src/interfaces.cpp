@@ -19,20 +19,28 @@ Registrar::~Registrar() = default;
 
 std::string to_string(ComponentKind kind) {
   switch (kind) {
-    case ComponentKind::kBackbone: return "backbone";
-    case ComponentKind::kDataset: return "dataset";
-    case ComponentKind::kRegularizer: return "regularizer";
-    case ComponentKind::kAttack: return "attack";
+    case ComponentKind::kBackbone:
+      return "backbone";
+    case ComponentKind::kDataset:
+      return "dataset";
+    case ComponentKind::kRegularizer:
+      return "regularizer";
+    case ComponentKind::kAttack:
+      return "attack";
   }
   return "?";
 }
 
 std::string to_string(Norm norm) {
   switch (norm) {
-    case Norm::kL0: return "L0";
-    case Norm::kL1: return "L1";
-    case Norm::kL2: return "L2";
-    case Norm::kLinf: return "Linf";
+    case Norm::kL0:
+      return "L0";
+    case Norm::kL1:
+      return "L1";
+    case Norm::kL2:
+      return "L2";
+    case Norm::kLinf:
+      return "Linf";
   }
   return "?";
 }
@@ -43,9 +51,12 @@ std::string to_string(AttackKind kind) {
 
 std::string to_string(ModelAccess access) {
   switch (access) {
-    case ModelAccess::kGradients: return "gradients";
-    case ModelAccess::kScores: return "scores";
-    case ModelAccess::kDecisions: return "decisions";
+    case ModelAccess::kGradients:
+      return "gradients";
+    case ModelAccess::kScores:
+      return "scores";
+    case ModelAccess::kDecisions:
+      return "decisions";
   }
   return "?";
 }

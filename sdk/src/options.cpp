@@ -35,13 +35,20 @@ std::string list_text(const std::vector<T>& items, F render) {
 
 std::string describe(OptionType type) {
   switch (type) {
-    case OptionType::kBool: return "a boolean";
-    case OptionType::kInt: return "an integer";
-    case OptionType::kFloat: return "a number";
-    case OptionType::kString: return "a string";
-    case OptionType::kIntList: return "an array of integers";
-    case OptionType::kFloatList: return "an array of numbers";
-    case OptionType::kStringList: return "an array of strings";
+    case OptionType::kBool:
+      return "a boolean";
+    case OptionType::kInt:
+      return "an integer";
+    case OptionType::kFloat:
+      return "a number";
+    case OptionType::kString:
+      return "a string";
+    case OptionType::kIntList:
+      return "an array of integers";
+    case OptionType::kFloatList:
+      return "an array of numbers";
+    case OptionType::kStringList:
+      return "an array of strings";
   }
   return "?";
 }
@@ -50,10 +57,14 @@ OptionType type_of(const OptionValue& value) { return static_cast<OptionType>(va
 
 std::string to_toml_text(const OptionValue& value) {
   switch (type_of(value)) {
-    case OptionType::kBool: return std::get<bool>(value) ? "true" : "false";
-    case OptionType::kInt: return std::to_string(std::get<int64_t>(value));
-    case OptionType::kFloat: return number_text(std::get<double>(value));
-    case OptionType::kString: return quote(std::get<std::string>(value));
+    case OptionType::kBool:
+      return std::get<bool>(value) ? "true" : "false";
+    case OptionType::kInt:
+      return std::to_string(std::get<int64_t>(value));
+    case OptionType::kFloat:
+      return number_text(std::get<double>(value));
+    case OptionType::kString:
+      return quote(std::get<std::string>(value));
     case OptionType::kIntList:
       return list_text(std::get<std::vector<int64_t>>(value),
                        [](int64_t v) { return std::to_string(v); });
@@ -65,8 +76,8 @@ std::string to_toml_text(const OptionValue& value) {
   return "";
 }
 
-OptionList& OptionList::add(std::string name, OptionType type,
-                            std::optional<OptionValue> fallback, std::string help) {
+OptionList& OptionList::add(std::string name, OptionType type, std::optional<OptionValue> fallback,
+                            std::string help) {
   for (const auto& spec : specs_) {
     if (spec.name == name) throw std::invalid_argument("option '" + name + "' declared twice");
   }

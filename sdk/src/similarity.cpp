@@ -1,8 +1,8 @@
 #include "neuroreg/sdk/similarity.h"
 
-#include <stdexcept>
-
 #include <torch/torch.h>
+
+#include <stdexcept>
 
 namespace neuroreg::sdk {
 
@@ -60,9 +60,9 @@ SimilarityMatcher::SimilarityMatcher(const Backbone& model, const Options& optio
   if (!(clamp_epsilon_ > 0.0 && clamp_epsilon_ < 1.0)) {
     throw std::invalid_argument("'clamp_epsilon' must lie in (0, 1)");
   }
-  gamma_logits_ = register_parameter(
-      "gamma_logits", torch::zeros({static_cast<int64_t>(taps_.size())}),
-      /*requires_grad=*/options.get_bool("train_gamma"));
+  gamma_logits_ =
+      register_parameter("gamma_logits", torch::zeros({static_cast<int64_t>(taps_.size())}),
+                         /*requires_grad=*/options.get_bool("train_gamma"));
 }
 
 torch::Tensor SimilarityMatcher::gamma() const { return torch::softmax(gamma_logits_, 0); }

@@ -1,8 +1,8 @@
 #include "config/run_config.h"
 
-#include <fstream>
-
 #include <gtest/gtest.h>
+
+#include <fstream>
 
 #include "support/builtin_plugins.h"
 
@@ -65,8 +65,7 @@ TEST_F(RunConfigTest, FillsDefaultsFromHostAndPlugins) {
   ASSERT_EQ(config.regularizers.size(), 2u);
   EXPECT_EQ(config.regularizers[0].options.get_string("label"), "none");
   EXPECT_DOUBLE_EQ(config.regularizers[1].options.get_float("alpha"), 4.0);  // integer accepted
-  EXPECT_EQ(config.regularizers[1].options.get_string_list("taps"),
-            std::vector<std::string>{"5"});
+  EXPECT_EQ(config.regularizers[1].options.get_string_list("taps"), std::vector<std::string>{"5"});
   EXPECT_TRUE(config.regularizers[1].options.get_bool("train_gamma"));  // plugin default
 }
 
@@ -97,14 +96,16 @@ TEST_F(RunConfigTest, WrongTypeNamesKeyAndExpectedType) {
   EXPECT_EQ(load(replaced("epochs = 1", "epochs = \"one\"")),
             path_ + ":14:10: [train] key 'epochs' must be an integer, got a string");
   EXPECT_EQ(load(replaced("taps = [\"5\"]", "taps = [5]")),
-            path_ + ":22:8: [[regularizer]] #2 key 'taps' must be an array of strings, got an "
-                    "array of other types");
+            path_ +
+                ":22:8: [[regularizer]] #2 key 'taps' must be an array of strings, got an "
+                "array of other types");
 }
 
 TEST_F(RunConfigTest, MissingRequiredKeyNamesIt) {
   EXPECT_EQ(load(replaced("name = \"resnet18\"\n", "")),
-            path_ + ":9:1: [backbone] missing required key 'name' (a string: which backbone "
-                    "plugin; registered: resnet18, resnet34)");
+            path_ +
+                ":9:1: [backbone] missing required key 'name' (a string: which backbone "
+                "plugin; registered: resnet18, resnet34)");
 }
 
 TEST_F(RunConfigTest, SyntaxErrorReportsLineAndColumn) {
@@ -115,15 +116,17 @@ TEST_F(RunConfigTest, SyntaxErrorReportsLineAndColumn) {
 TEST_F(RunConfigTest, UnknownComponentListsRegisteredOnes) {
   std::string error = load(replaced("name = \"pixel\"", "name = \"pixl\""));
   EXPECT_EQ(error.rfind(path_ + ":20:8: [[regularizer]] #2 unknown regularizer 'pixl'; "
-                                "registered: ", 0),
+                                "registered: ",
+                        0),
             0u)
       << error;
 }
 
 TEST_F(RunConfigTest, UnknownSectionAndDuplicateLabelsAreErrors) {
   EXPECT_EQ(load(std::string(kValid) + "\n[optimizer]\nlr = 1\n"),
-            path_ + ":24:2: unknown section 'optimizer'; expected: [run], [dataset], "
-                    "[backbone], [train], [eval], [[regularizer]]");
+            path_ +
+                ":24:2: unknown section 'optimizer'; expected: [run], [dataset], "
+                "[backbone], [train], [eval], [[regularizer]]");
   std::string twice = std::string(kValid) + "\n[[regularizer]]\nname = \"none\"\n";
   EXPECT_NE(load(twice).find("label 'none' is used twice"), std::string::npos);
 }

@@ -1,7 +1,6 @@
 #include "plugin_host/plugin_loader.h"
 
 #include <gtest/gtest.h>
-
 #include <neuroreg/sdk/version.h>
 
 #include "support/builtin_plugins.h"
@@ -72,8 +71,8 @@ TEST(PluginLoader, RefusesALibraryWithoutEntryPoint) {
   Registry registry;
   PluginLoader loader(registry);
   absl::Status status = loader.load_file(test_plugin("no_entry"));
-  EXPECT_EQ(status.message(), test_plugin("no_entry") +
-                                  ": not a NeuroReg plugin (no 'neuroreg_plugin' entry point)");
+  EXPECT_EQ(status.message(),
+            test_plugin("no_entry") + ": not a NeuroReg plugin (no 'neuroreg_plugin' entry point)");
 }
 
 TEST(PluginLoader, ReportsAMissingFile) {
@@ -92,7 +91,8 @@ TEST(PluginLoader, RefusesADuplicateNameAndNamesBothFiles) {
   ASSERT_TRUE(loader.load_directory(NEUROREG_PLUGIN_DIR).empty());
   absl::Status status = loader.load_file(test_plugin("duplicate_none"));
   ASSERT_FALSE(status.ok());
-  EXPECT_NE(status.message().find(test_plugin("duplicate_none") + ": registration failed: "
+  EXPECT_NE(status.message().find(test_plugin("duplicate_none") +
+                                  ": registration failed: "
                                   "regularizer 'none' is already registered by "),
             std::string::npos)
       << status.message();

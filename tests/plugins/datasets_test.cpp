@@ -1,10 +1,10 @@
 // The dataset plugins through the real loader: `synthetic` (shapes, range,
 // determinism, learnability) and `fashion_mnist` (a tiny fake root written
 // here in the published format, and the real files when installed).
-#include <filesystem>
-
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+
+#include <filesystem>
 
 #include "plugins/idx_test_files.h"
 #include "support/builtin_plugins.h"
@@ -70,11 +70,13 @@ TEST(SyntheticDataset, IsDeterministicInTheRunSeedAndItsOwnSeed) {
 }
 
 TEST(SyntheticDataset, NamesTheOptionAndValueItRefuses) {
-  EXPECT_EQ(error_of<std::invalid_argument>(
-                [] { make_dataset("synthetic", {{"classes", int64_t{1}}}); }),
+  EXPECT_EQ(error_of<std::invalid_argument>([] {
+              make_dataset("synthetic", {{"classes", int64_t{1}}});
+            }),
             "synthetic: option 'classes' must be at least 2, got 1");
-  EXPECT_EQ(error_of<std::invalid_argument>(
-                [] { make_dataset("synthetic", {{"noise", -0.5}}); }),
+  EXPECT_EQ(error_of<std::invalid_argument>([] {
+              make_dataset("synthetic", {{"noise", -0.5}});
+            }),
             "synthetic: option 'noise' must be a finite number >= 0, got -0.5");
 }
 

@@ -77,9 +77,9 @@ TEST(IdxReader, RefusesTrailingBytes) {
   TempDir dir;
   const std::string path = dir.file("long");
   write_bytes(path, idx_bytes(kIdxLabelsMagic, {2}, {1, 2, 3}), false);
-  EXPECT_EQ(error_of(read_idx_labels, path),
-            "IDX file '" + path +
-                "': trailing bytes after the 2 bytes of data the header announces");
+  EXPECT_EQ(
+      error_of(read_idx_labels, path),
+      "IDX file '" + path + "': trailing bytes after the 2 bytes of data the header announces");
 }
 
 TEST(IdxReader, RefusesAZeroDimension) {

@@ -1,9 +1,9 @@
 // The ResNet backbones through the real plugin loader: shapes, tap numbering,
 // tapped passes, normalisation and input checks. Width 4 keeps them fast.
-#include <sstream>
-
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+
+#include <sstream>
 
 #include "support/builtin_plugins.h"
 
@@ -31,8 +31,7 @@ torch::Tensor images(int64_t n = 2) {
 }
 
 TEST(Resnet18, ReturnsOneRowOfLogitsPerImage) {
-  EXPECT_EQ(make_resnet("resnet18")->forward(images(3)).sizes(),
-            (std::vector<int64_t>{3, 10}));
+  EXPECT_EQ(make_resnet("resnet18")->forward(images(3)).sizes(), (std::vector<int64_t>{3, 10}));
 }
 
 TEST(Resnet18, NumbersTapsAsThePaperCountsConvLayers) {

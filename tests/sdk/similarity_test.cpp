@@ -1,9 +1,9 @@
 #include "neuroreg/sdk/similarity.h"
 
-#include <cmath>
-
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+
+#include <cmath>
 
 #include "support/builtin_plugins.h"
 
@@ -67,8 +67,9 @@ TEST(Similarity, LossGradientMatchesFiniteDifferences) {
     minus.view(-1)[i] -= h;
     numeric.view(-1)[i] = (loss_of(plus) - loss_of(minus)) / (2 * h);
   }
-  EXPECT_TRUE(torch::allclose(analytic, numeric, 1e-5, 1e-7))
-      << "analytic\n" << analytic << "\nnumeric\n" << numeric;
+  EXPECT_TRUE(torch::allclose(analytic, numeric, 1e-5, 1e-7)) << "analytic\n"
+                                                              << analytic << "\nnumeric\n"
+                                                              << numeric;
 }
 
 TEST(Similarity, RefusesASingleImage) {

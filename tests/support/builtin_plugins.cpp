@@ -1,11 +1,10 @@
 #include "support/builtin_plugins.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
-
-#include <gtest/gtest.h>
 
 #include "plugin_host/plugin_loader.h"
 
@@ -24,8 +23,7 @@ const Registry& builtin_registry() {
 }
 
 TempDir::TempDir() {
-  std::string pattern =
-      (std::filesystem::temp_directory_path() / "neuroreg-test-XXXXXX").string();
+  std::string pattern = (std::filesystem::temp_directory_path() / "neuroreg-test-XXXXXX").string();
   if (!::mkdtemp(pattern.data())) std::abort();
   path_ = pattern;
 }

@@ -1,10 +1,10 @@
 #include "experiment/comparison.h"
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 #include "cli/cli.h"
 #include "record/record_io.h"
@@ -18,7 +18,8 @@ namespace fs = std::filesystem;
 std::string tiny_config(const std::string& output_dir) {
   return R"([run]
 name = "tiny"
-output_dir = ")" + output_dir + R"("
+output_dir = ")" +
+         output_dir + R"("
 threads = 1
 
 [dataset]

@@ -1,9 +1,9 @@
 #include "train/trainer.h"
 
-#include <sstream>
-
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+
+#include <sstream>
 
 #include "config/run_config.h"
 #include "support/builtin_plugins.h"
@@ -31,7 +31,8 @@ struct TinySetup {
 TinySetup tiny(const std::string& regularizer) {
   const Registry& registry = testing::builtin_registry();
   torch::manual_seed(0);
-  auto data = registry.make_dataset("synthetic", registry.defaults(ComponentKind::kDataset, "synthetic"), {0});
+  auto data = registry.make_dataset("synthetic",
+                                    registry.defaults(ComponentKind::kDataset, "synthetic"), {0});
   sdk::Split train = data->train();
   TinySetup s;
   s.model = registry.make_backbone(
@@ -50,7 +51,8 @@ double loss_on(TinySetup& s, double alpha) {
   auto taps = s.regularizer->task_taps();
   auto forward = s.model->forward_taps(s.batch.images, taps, true);
   torch::Tensor loss = torch::nn::functional::cross_entropy(forward.logits, s.batch.labels);
-  torch::Tensor sim = s.regularizer->loss({*s.model, s.batch.images, s.batch.labels, forward.features, 0});
+  torch::Tensor sim =
+      s.regularizer->loss({*s.model, s.batch.images, s.batch.labels, forward.features, 0});
   if (sim.defined()) loss = loss + alpha * sim;
   return loss.item<double>();
 }
@@ -98,8 +100,8 @@ class NanRegularizer : public sdk::Regularizer {
 TEST(Trainer, NonFiniteLossStopsWithTheStepAndTerms) {
   TinySetup s = tiny("none");
   std::ostringstream log;
-  Trainer trainer(s.model, std::make_shared<NanRegularizer>(), 2.0, train_options(),
-                  torch::kCPU, 0, log);
+  Trainer trainer(s.model, std::make_shared<NanRegularizer>(), 2.0, train_options(), torch::kCPU, 0,
+                  log);
   try {
     trainer.step(s.batch.images, s.batch.labels);
     FAIL() << "expected an error";

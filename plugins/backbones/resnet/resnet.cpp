@@ -9,15 +9,15 @@
 // Taps: layer 1 is the stem (after BN+ReLU); each basic block adds two layers,
 // relu(bn1(conv1(x))) and the block's output (after the residual add and
 // ReLU). 1×1 shortcut convs are not counted, as in the paper.
+#include <neuroreg/sdk.h>
+#include <torch/torch.h>
+
 #include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <neuroreg/sdk.h>
-#include <torch/torch.h>
 
 namespace {
 
@@ -87,9 +87,8 @@ class ResNet : public neuroreg::sdk::Backbone {
     }
     if (channels_ < 1 || context.input.num_classes < 1) {
       throw std::invalid_argument(name_ + ": the dataset must have at least one channel and " +
-                                  "one class, got " + std::to_string(channels_) +
-                                  " channels and " + std::to_string(context.input.num_classes) +
-                                  " classes");
+                                  "one class, got " + std::to_string(channels_) + " channels and " +
+                                  std::to_string(context.input.num_classes) + " classes");
     }
 
     stem_conv_ = register_module("conv1", conv3x3(channels_, width, 1));
@@ -131,8 +130,7 @@ class ResNet : public neuroreg::sdk::Backbone {
     for (int index : tap_indices) {
       if (index < 0 || index >= static_cast<int>(taps_.size())) {
         throw std::invalid_argument(name_ + ": tap index " + std::to_string(index) +
-                                    " is out of range [0, " + std::to_string(taps_.size()) +
-                                    ")");
+                                    " is out of range [0, " + std::to_string(taps_.size()) + ")");
       }
       deepest = std::max(deepest, index);
     }
@@ -222,9 +220,11 @@ void register_components(neuroreg::sdk::Registrar& registrar) {
     const char* description;
   };
   const Variant variants[] = {
-      {"resnet18", {2, 2, 2, 2},
+      {"resnet18",
+       {2, 2, 2, 2},
        "CIFAR-style ResNet18 (3×3 stem, no max-pool), taps conv1..conv17"},
-      {"resnet34", {3, 4, 6, 3},
+      {"resnet34",
+       {3, 4, 6, 3},
        "CIFAR-style ResNet34 (3×3 stem, no max-pool), taps conv1..conv33"},
   };
   for (const Variant& v : variants) {

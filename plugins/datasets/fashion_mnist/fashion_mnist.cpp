@@ -5,14 +5,14 @@
 // CIFAR-style backbones, whose four groups then see 32/16/8/4 pixels. Each
 // split is read on first use and kept: creating the dataset or asking for
 // info() touches no file, so listing and config checks stay cheap.
+#include <neuroreg/sdk.h>
+#include <torch/torch.h>
+
 #include <filesystem>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
-
-#include <neuroreg/sdk.h>
-#include <torch/torch.h>
 
 #include "idx_reader.h"
 
@@ -38,9 +38,12 @@ class FashionMnist : public neuroreg::sdk::Dataset {
   }
 
   DatasetInfo info() const override {
-    return {1, pad_to_, pad_to_, kClasses,
-            {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
-             "Sneaker", "Bag", "Ankle boot"}};
+    return {1,
+            pad_to_,
+            pad_to_,
+            kClasses,
+            {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
+             "Bag", "Ankle boot"}};
   }
 
   Split train() override { return cached(train_, "train"); }

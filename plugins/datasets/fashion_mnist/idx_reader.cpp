@@ -1,5 +1,6 @@
 #include "idx_reader.h"
 
+#include <torch/torch.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -9,8 +10,6 @@
 #include <memory>
 #include <stdexcept>
 #include <vector>
-
-#include <torch/torch.h>
 
 namespace neuroreg::datasets {
 namespace {
@@ -56,8 +55,8 @@ uint32_t read_be32(gzFile file, const std::string& path, const std::string& what
   unsigned char bytes[4];
   const uint64_t got = read_some(file, path, bytes, 4);
   if (got != 4) {
-    fail(path, "truncated header: expected 4 bytes for the " + what + ", got " +
-                   std::to_string(got));
+    fail(path,
+         "truncated header: expected 4 bytes for the " + what + ", got " + std::to_string(got));
   }
   return (uint32_t{bytes[0]} << 24) | (uint32_t{bytes[1]} << 16) | (uint32_t{bytes[2]} << 8) |
          uint32_t{bytes[3]};

@@ -13,10 +13,10 @@
 // magic (both in hex), truncated data, trailing bytes, or a zero dimension.
 #pragma once
 
+#include <torch/types.h>
+
 #include <cstdint>
 #include <string>
-
-#include <torch/types.h>
 
 namespace neuroreg::datasets {
 

@@ -11,14 +11,14 @@
 //
 // The split sizes are `train_images`/`test_images`: `train_size` and
 // `test_size` are the host's [dataset] keys for subsetting any dataset.
+#include <neuroreg/sdk.h>
+#include <torch/torch.h>
+
 #include <cmath>
 #include <cstdint>
 #include <sstream>
 #include <stdexcept>
 #include <string>
-
-#include <neuroreg/sdk.h>
-#include <torch/torch.h>
 
 namespace {
 
@@ -100,9 +100,9 @@ class Synthetic : public neuroreg::sdk::Dataset {
   Split sample(int64_t size, uint64_t stream) const {
     at::Generator gen = generator(stream);
     // Balanced classes in a shuffled order.
-    torch::Tensor labels =
-        torch::arange(size, torch::kInt64).remainder(classes_).index_select(
-            0, torch::randperm(size, gen, torch::kInt64));
+    torch::Tensor labels = torch::arange(size, torch::kInt64)
+                               .remainder(classes_)
+                               .index_select(0, torch::randperm(size, gen, torch::kInt64));
     torch::Tensor noise = torch::randn({size, channels_, height_, width_}, gen, torch::kFloat32);
     Split split;
     split.images = (prototypes().index_select(0, labels) + noise_ * noise).clamp_(0.0, 1.0);
@@ -125,11 +125,11 @@ void register_components(neuroreg::sdk::Registrar& registrar) {
       .add_int("channels", 1, "image channels")
       .add_float("noise", 0.1, "standard deviation of the Gaussian pixel noise")
       .add_int("seed", 0, "combined with the run's seed to pick prototypes and noise");
-  registrar.add_dataset({"synthetic", "noisy class-specific gratings, for tests and demos",
-                         options.specs()},
-                        [](const Options& opts, const DatasetContext& context) {
-                          return std::make_shared<Synthetic>(opts, context);
-                        });
+  registrar.add_dataset(
+      {"synthetic", "noisy class-specific gratings, for tests and demos", options.specs()},
+      [](const Options& opts, const DatasetContext& context) {
+        return std::make_shared<Synthetic>(opts, context);
+      });
 }
 
 }  // namespace

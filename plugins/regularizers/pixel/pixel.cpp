@@ -21,8 +21,7 @@ class PixelRegularizer : public neuroreg::sdk::Regularizer {
 
   torch::Tensor loss(const RegularizerInput& input) override {
     // The target carries no gradient: only the network moves towards it.
-    torch::Tensor target =
-        neuroreg::sdk::centred_cosine_similarity(input.images.detach());
+    torch::Tensor target = neuroreg::sdk::centred_cosine_similarity(input.images.detach());
     return matcher_->loss(input.task_features, target);
   }
 
@@ -36,8 +35,7 @@ void register_components(neuroreg::sdk::Registrar& registrar) {
   neuroreg::sdk::OptionList options;
   neuroreg::sdk::add_similarity_options(options);
   registrar.add_regularizer(
-      {"pixel",
-       "match feature similarity to the centred cosine similarity of the images' pixels",
+      {"pixel", "match feature similarity to the centred cosine similarity of the images' pixels",
        options.specs()},
       [](const Options& opts, const RegularizerContext& context) {
         return std::make_shared<PixelRegularizer>(opts, context);

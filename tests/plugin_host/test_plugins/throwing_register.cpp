@@ -1,7 +1,7 @@
 // A registration callback that fails half-way.
-#include <stdexcept>
-
 #include <neuroreg/sdk.h>
+
+#include <stdexcept>
 
 namespace {
 void register_components(neuroreg::sdk::Registrar&) {

@@ -6,9 +6,9 @@
 // checked by the host, never trusted.
 #pragma once
 
-#include <string>
-
 #include <torch/types.h>
+
+#include <string>
 
 #include "neuroreg/sdk/version.h"
 

@@ -6,12 +6,12 @@
 // counts conv layers (ResNet18: 1 is the stem, 5/9/13/17 end the four groups).
 #pragma once
 
+#include <torch/nn/module.h>
+#include <torch/types.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <torch/nn/module.h>
-#include <torch/types.h>
 
 #include "neuroreg/sdk/dataset.h"
 #include "neuroreg/sdk/version.h"
@@ -27,8 +27,8 @@ struct NEUROREG_SDK_API TapInfo {
 
 /// The result of a forward pass with taps.
 struct NEUROREG_SDK_API TappedForward {
-  torch::Tensor logits;                ///< undefined when logits were not asked for
-  std::vector<torch::Tensor> features; ///< one per requested tap, in request order
+  torch::Tensor logits;                 ///< undefined when logits were not asked for
+  std::vector<torch::Tensor> features;  ///< one per requested tap, in request order
 };
 
 /// A classifier with feature taps. Implementations are torch modules, so the
@@ -47,8 +47,7 @@ class NEUROREG_SDK_API Backbone : public torch::nn::Module {
   /// taps()). Without logits it stops after the deepest requested tap, so a
   /// pass that only needs early features costs only the early layers.
   virtual TappedForward forward_taps(const torch::Tensor& images,
-                                     const std::vector<int>& tap_indices,
-                                     bool with_logits) = 0;
+                                     const std::vector<int>& tap_indices, bool with_logits) = 0;
 };
 
 /// Finds a tap by name, alias, layer number ("5") or "layer5". Throws

@@ -5,11 +5,11 @@
 // host's job, so every dataset gets them the same way.
 #pragma once
 
+#include <torch/types.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <torch/types.h>
 
 #include "neuroreg/sdk/version.h"
 

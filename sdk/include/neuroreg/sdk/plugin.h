@@ -14,9 +14,8 @@
 // objects a plugin creates never outlive its code.
 #pragma once
 
-#include <cstdint>
-
 #include <boost/dll/alias.hpp>
+#include <cstdint>
 
 #include "neuroreg/sdk/registrar.h"
 #include "neuroreg/sdk/version.h"
@@ -41,11 +40,10 @@ inline constexpr const char* kPluginEntryName = "neuroreg_plugin";
 }  // namespace neuroreg::sdk
 
 /// Defines and exports the plugin entry. Use once per plugin library.
-#define NEUROREG_PLUGIN(NAME, VERSION, REGISTER_FN)                                 \
-  extern "C" NEUROREG_SDK_API const ::neuroreg::sdk::PluginInfo*                    \
-  neuroreg_plugin_entry_impl() {                                                    \
-    static const ::neuroreg::sdk::PluginInfo info{NEUROREG_SDK_VERSION, NAME, VERSION, \
-                                                  REGISTER_FN};                     \
-    return &info;                                                                   \
-  }                                                                                 \
+#define NEUROREG_PLUGIN(NAME, VERSION, REGISTER_FN)                                             \
+  extern "C" NEUROREG_SDK_API const ::neuroreg::sdk::PluginInfo* neuroreg_plugin_entry_impl() { \
+    static const ::neuroreg::sdk::PluginInfo info{NEUROREG_SDK_VERSION, NAME, VERSION,          \
+                                                  REGISTER_FN};                                 \
+    return &info;                                                                               \
+  }                                                                                             \
   BOOST_DLL_ALIAS(neuroreg_plugin_entry_impl, neuroreg_plugin)

@@ -9,12 +9,12 @@
 // mixing logits γ) are trained by the host's optimizer, without weight decay.
 #pragma once
 
+#include <torch/nn/module.h>
+#include <torch/types.h>
+
 #include <map>
 #include <string>
 #include <vector>
-
-#include <torch/nn/module.h>
-#include <torch/types.h>
 
 #include "neuroreg/sdk/backbone.h"
 #include "neuroreg/sdk/dataset.h"

@@ -7,12 +7,12 @@
 //           similarities clamped to [−1+ε, 1−ε] so atanh stays finite.
 #pragma once
 
+#include <torch/nn/module.h>
+#include <torch/types.h>
+
 #include <map>
 #include <string>
 #include <vector>
-
-#include <torch/nn/module.h>
-#include <torch/types.h>
 
 #include "neuroreg/sdk/backbone.h"
 #include "neuroreg/sdk/options.h"
@@ -29,8 +29,7 @@ NEUROREG_SDK_API torch::Tensor centred_cosine_similarity(const torch::Tensor& x)
 
 /// Eq. 8 averaged over all pairs i≠j (the diagonal is 1 by construction).
 NEUROREG_SDK_API torch::Tensor similarity_loss(const torch::Tensor& s_model,
-                                               const torch::Tensor& s_target,
-                                               double clamp_epsilon);
+                                               const torch::Tensor& s_target, double clamp_epsilon);
 
 /// Declares the options every similarity regularizer shares: `taps`,
 /// `train_gamma`, `clamp_epsilon`.
@@ -51,8 +50,7 @@ class NEUROREG_SDK_API SimilarityMatcher : public torch::nn::Module {
   torch::Tensor model_similarity(const std::vector<torch::Tensor>& features) const;
 
   /// L_sim (Eq. 8) of those features against an N×N target.
-  torch::Tensor loss(const std::vector<torch::Tensor>& features,
-                     const torch::Tensor& target) const;
+  torch::Tensor loss(const std::vector<torch::Tensor>& features, const torch::Tensor& target) const;
 
   /// {"gamma/<tap name>": γ_k} for logging.
   std::map<std::string, double> gamma_by_tap() const;
