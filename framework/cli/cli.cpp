@@ -21,6 +21,7 @@ commands:
   compare CONFIG        train and evaluate every [[regularizer]] of CONFIG, print a table
   train CONFIG          the same, for a config with one [[regularizer]]
   config check CONFIG   validate CONFIG against every component's declared keys
+  config explain        list the keys the host reads in each section, with defaults
   plugins               list registered components, their descriptions and config keys
   show RUN              print a run record (a run folder or its record.pb)
   help                  this text
@@ -85,6 +86,51 @@ void load_plugins(PluginLoader& loader, const Args& args, std::ostream& err) {
   }
 }
 
+// Short type names for the schema listing.
+const char* type_name(sdk::OptionType type) {
+  switch (type) {
+    case sdk::OptionType::kBool:
+      return "bool";
+    case sdk::OptionType::kInt:
+      return "int";
+    case sdk::OptionType::kFloat:
+      return "float";
+    case sdk::OptionType::kString:
+      return "string";
+    case sdk::OptionType::kIntList:
+      return "int[]";
+    case sdk::OptionType::kFloatList:
+      return "float[]";
+    case sdk::OptionType::kStringList:
+      return "string[]";
+  }
+  return "?";
+}
+
+void print_options(const std::vector<sdk::OptionSpec>& options, std::ostream& out) {
+  for (const sdk::OptionSpec& o : options) {
+    out << absl::StrFormat(
+        "      %-16s %-8s %-24s %s\n", o.name, type_name(o.type),
+        o.default_value ? "= " + sdk::to_toml_text(*o.default_value) : "(required)", o.help);
+  }
+}
+
+// The keys the host itself reads, beside those the plugins declare.
+void print_host_keys(std::ostream& out) {
+  const std::pair<const char*, std::vector<sdk::OptionSpec>> sections[] = {
+      {"[run]", run_section_options()},
+      {"[dataset]", host_component_options(sdk::ComponentKind::kDataset)},
+      {"[backbone]", host_component_options(sdk::ComponentKind::kBackbone)},
+      {"[train]", train_section_options()},
+      {"[eval]", eval_section_options()},
+      {"[[regularizer]]", host_component_options(sdk::ComponentKind::kRegularizer)},
+  };
+  for (const auto& [name, options] : sections) {
+    out << "  " << name << "\n";
+    print_options(options, out);
+  }
+}
+
 void print_plugins(const Registry& registry, const PluginLoader& loader, std::ostream& out) {
   for (auto kind : {sdk::ComponentKind::kBackbone, sdk::ComponentKind::kDataset,
                     sdk::ComponentKind::kRegularizer, sdk::ComponentKind::kAttack}) {
@@ -93,11 +139,7 @@ void print_plugins(const Registry& registry, const PluginLoader& loader, std::os
     if (components.empty()) out << "  (none)\n";
     for (const RegisteredComponent* c : components) {
       out << "  " << c->spec.name << " - " << c->spec.description << "\n";
-      for (const sdk::OptionSpec& o : c->spec.options) {
-        out << absl::StrFormat(
-            "      %-16s %-22s %s\n", o.name,
-            o.default_value ? "= " + sdk::to_toml_text(*o.default_value) : "(required)", o.help);
-      }
+      print_options(c->spec.options, out);
     }
   }
   out << "\nloaded " << loader.loaded().size() << " plugin files:\n";
@@ -111,6 +153,11 @@ int command(const Args& args, std::ostream& out, std::ostream& err) {
   const std::string& cmd = pos[0];
   if (cmd == "help") {
     out << kUsage;
+    return 0;
+  }
+  if (cmd == "config" && pos.size() == 2 && pos[1] == "explain") {
+    out << "host keys by section (a plugin's own keys: 'neuroreg plugins'):\n";
+    print_host_keys(out);
     return 0;
   }
   if (cmd == "show") {

@@ -118,8 +118,18 @@ TEST(Cli, PluginsListsComponentsWithTheirKeys) {
   ASSERT_EQ(cli({"plugins"}, &out, &err), 0) << err;
   EXPECT_NE(out.find("regularizers:\n"), std::string::npos);
   EXPECT_NE(out.find("  pixel - "), std::string::npos);
-  EXPECT_NE(out.find("clamp_epsilon"), std::string::npos);
+  EXPECT_NE(out.find("      clamp_epsilon    float    = 0.001                  similarities are "
+                     "clamped"),
+            std::string::npos)
+      << out;
   EXPECT_NE(out.find("  resnet18 - "), std::string::npos);
+}
+
+TEST(Cli, ConfigExplainListsHostKeysWithDefaults) {
+  std::string out, err;
+  ASSERT_EQ(cli({"config", "explain"}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("  [train]\n      epochs           int      = 40 "), std::string::npos) << out;
+  EXPECT_NE(out.find("      lr_resets        int[]    = [20] "), std::string::npos) << out;
 }
 
 TEST(Cli, ShowNamesAFileThatIsNotARecord) {
