@@ -30,6 +30,8 @@ options:
   --plugin-path DIR     also load plugins from DIR (repeatable; NEUROREG_PLUGIN_PATH works too)
   --threads N           CPU threads (overrides [run] threads; 0 = all cores)
   --device D            auto, cpu or cuda (overrides [run] device)
+  --resume              compare/train: continue unfinished runs from their last epoch's
+                        checkpoint and reuse finished ones
 )";
 
 struct Args {
@@ -63,6 +65,8 @@ std::string parse_args(int argc, char** argv, Args& args) {
     } else if (arg == "--device") {
       if (!value(v)) return "--device needs auto, cpu or cuda";
       args.overrides.device = v;
+    } else if (arg == "--resume") {
+      args.overrides.resume = true;
     } else if (arg == "-h" || arg == "--help") {
       args.positional.insert(args.positional.begin(), "help");
     } else if (arg.rfind("--", 0) == 0) {

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 
 #include "data/task_data.h"
 #include "eval/noise_eval.h"
@@ -44,7 +45,7 @@ record::RunRecord new_record(const RunConfig& config, const ComponentConfig& reg
   return r;
 }
 
-void save_checkpoint(sdk::Backbone& model, const std::string& path) {
+void save_weights(sdk::Backbone& model, const std::string& path) {
   write_atomically_with(path, [&](const std::string& tmp) {
     torch::serialize::OutputArchive archive;
     model.save(archive);
@@ -76,11 +77,28 @@ std::vector<record::RunRecord> run_comparison(const RunConfig& config, const Reg
   std::vector<record::RunRecord> records;
   for (const ComponentConfig& reg_config : config.regularizers) {
     const std::string label = reg_config.options.get_string("label");
+    const fs::path out_dir = fs::path(run_dir) / label;
+    const std::string record_path = (out_dir / kRecordFile).string();
+    const std::string checkpoint_path = (out_dir / "checkpoint.pt").string();
     log << absl::StrFormat("\n== %s (%s, alpha %g) ==\n", label, reg_config.name,
                            reg_config.options.get_float("alpha"));
-    const auto start = std::chrono::steady_clock::now();
+
     record::RunRecord record = new_record(config, reg_config, device, threads);
     record.set_train_images(static_cast<int32_t>(data.train.size()));
+    std::optional<record::RunRecord> previous;
+    if (overrides.resume && fs::exists(record_path)) {
+      previous = read_run_record(record_path);
+      if (previous->effective_config() != record.effective_config()) {
+        throw std::runtime_error(record_path + ": cannot resume: the config changed since this "
+                                 "run started (compare its effective config with 'neuroreg show')");
+      }
+      if (previous->has_evaluation()) {
+        log << "  already finished; reusing " << record_path << "\n";
+        records.push_back(*previous);
+        continue;
+      }
+    }
+    const auto start = std::chrono::steady_clock::now();
 
     // The same seed before each model: every run starts from the same weights.
     torch::manual_seed(seed);
@@ -89,24 +107,43 @@ std::vector<record::RunRecord> run_comparison(const RunConfig& config, const Reg
     auto regularizer = registry.make_regularizer(reg_config.name, reg_config.options,
                                                  sdk::RegularizerContext{*model, data.info, seed});
     regularizer->to(device);
+    Trainer trainer(model, regularizer, reg_config.options.get_float("alpha"), config.train,
+                    device, seed, log);
 
-    Trainer trainer(model, regularizer, reg_config.options.get_float("alpha"), config.train, device,
-                    seed, log);
-    trainer.fit(data.train, data.validation,
-                [&](const record::EpochMetrics& metrics) { *record.add_epochs() = metrics; });
+    int first_epoch = 0;
+    double previous_seconds = 0;
+    if (previous && fs::exists(checkpoint_path)) {
+      first_epoch = trainer.load_checkpoint(checkpoint_path);
+      for (int e = 0; e < first_epoch && e < previous->epochs_size(); ++e) {
+        *record.add_epochs() = previous->epochs(e);
+      }
+      record.set_started_at(previous->started_at());
+      previous_seconds = previous->wall_seconds();
+      log << absl::StrFormat("  resuming after epoch %d from %s\n", first_epoch, checkpoint_path);
+    }
+    auto elapsed = [&] {
+      return previous_seconds +
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    };
+    // After every epoch: a checkpoint, then the record that points at it, so
+    // a run killed at any moment can resume from its last finished epoch.
+    trainer.fit(data.train, data.validation, first_epoch, [&](const record::EpochMetrics& metrics) {
+      *record.add_epochs() = metrics;
+      trainer.save_checkpoint(checkpoint_path, metrics.epoch());
+      record.set_wall_seconds(elapsed());
+      write_run_record(record_path, record);
+    });
 
-    const std::string out_dir = (fs::path(run_dir) / label).string();
-    const std::string checkpoint = (fs::path(out_dir) / "model.pt").string();
-    save_checkpoint(*model, checkpoint);
-    record.set_checkpoint(checkpoint);
+    const std::string weights = (out_dir / "model.pt").string();
+    save_weights(*model, weights);
+    record.set_checkpoint(weights);
 
     log << "  evaluating on " << data.test.size() << " test images\n" << std::flush;
     *record.mutable_evaluation() = evaluate_noise(*model, data.test, config.eval, device);
-    record.set_wall_seconds(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    write_run_record((fs::path(out_dir) / kRecordFile).string(), record);
-    log << absl::StrFormat("  clean accuracy %.2f%%; record %s/%s\n",
-                           100.0 * record.evaluation().clean_accuracy(), out_dir, kRecordFile);
+    record.set_wall_seconds(elapsed());
+    write_run_record(record_path, record);
+    log << absl::StrFormat("  clean accuracy %.2f%%; record %s\n",
+                           100.0 * record.evaluation().clean_accuracy(), record_path);
     records.push_back(std::move(record));
   }
   write_file_atomically((fs::path(run_dir) / "comparison.txt").string(),

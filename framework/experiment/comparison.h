@@ -16,11 +16,14 @@ namespace neuroreg {
 struct RunOverrides {
   std::string device;  ///< empty: keep the config's
   int threads = -1;    ///< -1: keep the config's
+  bool resume = false; ///< continue runs from their checkpoints, skip finished ones
 };
 
 /// Trains and evaluates every regularizer of `config`, writing
-/// <output_dir>/<run name>/<label>/{model.pt, record.pb} and
-/// <output_dir>/<run name>/comparison.txt. Progress goes to `log`.
+/// <output_dir>/<run name>/<label>/{checkpoint.pt, record.pb} after every
+/// epoch, model.pt at the end, and <output_dir>/<run name>/comparison.txt.
+/// With `resume`, finished runs are read back and unfinished ones continue
+/// from their last checkpoint. Progress goes to `log`.
 std::vector<record::RunRecord> run_comparison(const RunConfig& config, const Registry& registry,
                                               const RunOverrides& overrides, std::ostream& log);
 

@@ -10,6 +10,7 @@
 
 #include "eval/noise_eval.h"
 #include "record/record_io.h"
+#include "runtime/atomic_file.h"
 
 namespace neuroreg {
 namespace {
@@ -81,9 +82,10 @@ StepResult Trainer::step(const torch::Tensor& images_in, const torch::Tensor& la
   result.regularizer_loss = sim_loss.defined() ? sim_loss.item<double>() : 0.0;
   if (!std::isfinite(result.loss)) {
     throw std::runtime_error(absl::StrFormat(
-        "non-finite loss at step %d: task loss %g, regularizer loss %g, alpha %g; stopping "
-        "(no checkpoint of this run is written)",
-        global_step_, result.task_loss, result.regularizer_loss, alpha_));
+        "non-finite loss at step %d: task loss %g, regularizer loss %g, alpha %g; stopping. %s",
+        global_step_, result.task_loss, result.regularizer_loss, alpha_,
+        last_checkpoint_.empty() ? "No checkpoint was written yet."
+                                 : "Last good checkpoint: " + last_checkpoint_));
   }
   optimizer_->zero_grad();
   loss.backward();
@@ -146,9 +148,9 @@ record::EpochMetrics Trainer::run_epoch(int epoch, const sdk::Split& train,
   return metrics;
 }
 
-void Trainer::fit(const sdk::Split& train, const sdk::Split& validation,
+void Trainer::fit(const sdk::Split& train, const sdk::Split& validation, int first_epoch,
                   const std::function<void(const record::EpochMetrics&)>& on_epoch) {
-  for (int epoch = 0; epoch < epochs_; ++epoch) {
+  for (int epoch = first_epoch; epoch < epochs_; ++epoch) {
     record::EpochMetrics metrics = run_epoch(epoch, train, validation);
     std::ostringstream line;
     line << absl::StrFormat("  epoch %d/%d done in %.1f s: train acc %.2f%%", epoch + 1, epochs_,
@@ -160,6 +162,49 @@ void Trainer::fit(const sdk::Split& train, const sdk::Split& validation,
       line << absl::StrFormat(", %s %.3f", key, value);
     log_ << line.str() << "\n" << std::flush;
     if (on_epoch) on_epoch(metrics);
+  }
+}
+
+void Trainer::save_checkpoint(const std::string& path, int next_epoch) {
+  write_atomically_with(path, [&](const std::string& tmp) {
+    torch::serialize::OutputArchive archive;
+    torch::serialize::OutputArchive model, regularizer, optimizer;
+    model_->save(model);
+    regularizer_->save(regularizer);
+    optimizer_->save(optimizer);
+    archive.write("model", model);
+    archive.write("regularizer", regularizer);
+    archive.write("optimizer", optimizer);
+    archive.write("order_generator", order_generator_.get_state());
+    archive.write("global_step", torch::tensor(global_step_));
+    archive.write("next_epoch", torch::tensor(static_cast<int64_t>(next_epoch)));
+    archive.save_to(tmp);
+  });
+  last_checkpoint_ = path;
+}
+
+int Trainer::load_checkpoint(const std::string& path) {
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path, device_);
+    torch::serialize::InputArchive model, regularizer, optimizer;
+    archive.read("model", model);
+    archive.read("regularizer", regularizer);
+    archive.read("optimizer", optimizer);
+    model_->load(model);
+    regularizer_->load(regularizer);
+    optimizer_->load(optimizer);
+    torch::Tensor generator, step, next_epoch;
+    archive.read("order_generator", generator);
+    archive.read("global_step", step);
+    archive.read("next_epoch", next_epoch);
+    order_generator_.set_state(generator.cpu());
+    global_step_ = step.item<int64_t>();
+    last_checkpoint_ = path;
+    return static_cast<int>(next_epoch.item<int64_t>());
+  } catch (const c10::Error& e) {
+    throw std::runtime_error(path + ": cannot resume from this checkpoint (written by another "
+                             "config or version?): " + e.what_without_backtrace());
   }
 }
 

@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <ostream>
+#include <string>
 
 #include "neuroreg/run_record.pb.h"
 #include "train/lr_schedule.h"
@@ -47,9 +48,21 @@ class Trainer {
   /// the last partial batch; validation accuracy when `validation` has images.
   record::EpochMetrics run_epoch(int epoch, const sdk::Split& train, const sdk::Split& validation);
 
-  /// All epochs; calls `on_epoch` after each.
-  void fit(const sdk::Split& train, const sdk::Split& validation,
+  /// Epochs from `first_epoch` (0-based) to the last; calls `on_epoch` after
+  /// each, with the epoch's metrics.
+  void fit(const sdk::Split& train, const sdk::Split& validation, int first_epoch,
            const std::function<void(const record::EpochMetrics&)>& on_epoch);
+
+  /// Writes, atomically, everything a resumed run needs to continue exactly:
+  /// weights and buffers, the regularizer's parameters, the optimizer's
+  /// momentum, the data-order generator, the step count, and `next_epoch`.
+  void save_checkpoint(const std::string& path, int next_epoch);
+
+  /// Restores a save_checkpoint file; returns the epoch to continue from.
+  /// Throws std::runtime_error naming the file when it does not fit.
+  int load_checkpoint(const std::string& path);
+
+  int epochs() const { return epochs_; }
 
  private:
   std::shared_ptr<sdk::Backbone> model_;
@@ -64,6 +77,7 @@ class Trainer {
   torch::Generator order_generator_;
   std::ostream& log_;
   int64_t global_step_ = 0;
+  std::string last_checkpoint_;  ///< named when a non-finite loss stops the run
 };
 
 }  // namespace neuroreg

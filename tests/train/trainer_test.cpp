@@ -110,6 +110,17 @@ TEST(Trainer, NonFiniteLossStopsWithTheStepAndTerms) {
         << e.what();
     EXPECT_NE(std::string(e.what()).find("regularizer loss nan, alpha 2"), std::string::npos)
         << e.what();
+    EXPECT_NE(std::string(e.what()).find("No checkpoint was written yet."), std::string::npos);
+  }
+  testing::TempDir dir;
+  trainer.save_checkpoint(dir.file("checkpoint.pt"), 1);
+  try {
+    trainer.step(s.batch.images, s.batch.labels);
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("Last good checkpoint: " + dir.file("checkpoint.pt")),
+              std::string::npos)
+        << e.what();
   }
 }
 
