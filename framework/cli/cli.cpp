@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/step_bench.h"
 #include "config/run_config.h"
 #include "experiment/comparison.h"
 #include "plugin_host/plugin_loader.h"
@@ -20,6 +21,7 @@ constexpr const char* kUsage = R"(usage: neuroreg <command> [options]
 commands:
   compare CONFIG        train and evaluate every [[regularizer]] of CONFIG, print a table
   train CONFIG          the same, for a config with one [[regularizer]]
+  bench CONFIG          time one training step per [[regularizer]] against plain training
   config check CONFIG   validate CONFIG against every component's declared keys
   config explain        list the keys the host reads in each section, with defaults
   plugins               list registered components, their descriptions and config keys
@@ -30,6 +32,7 @@ options:
   --plugin-path DIR     also load plugins from DIR (repeatable; NEUROREG_PLUGIN_PATH works too)
   --threads N           CPU threads (overrides [run] threads; 0 = all cores)
   --device D            auto, cpu or cuda (overrides [run] device)
+  --rounds N, --steps N bench: interleaved rounds (default 5) of N steps (default 5)
   --resume              compare/train: continue unfinished runs from their last epoch's
                         checkpoint and reuse finished ones
 )";
@@ -38,6 +41,7 @@ struct Args {
   std::vector<std::string> positional;
   std::vector<std::string> plugin_paths;
   RunOverrides overrides;
+  BenchSettings bench;
 };
 
 // Returns an error message, or "" when the arguments parsed.
@@ -65,6 +69,17 @@ std::string parse_args(int argc, char** argv, Args& args) {
     } else if (arg == "--device") {
       if (!value(v)) return "--device needs auto, cpu or cuda";
       args.overrides.device = v;
+    } else if (arg == "--rounds" || arg == "--steps") {
+      if (!value(v)) return arg + " needs a number";
+      int n = 0;
+      try {
+        size_t used = 0;
+        n = std::stoi(v, &used);
+        if (used != v.size() || n < 1) throw std::invalid_argument(v);
+      } catch (const std::exception&) {
+        return arg + " needs a whole number >= 1, got '" + v + "'";
+      }
+      (arg == "--rounds" ? args.bench.rounds : args.bench.steps_per_round) = n;
     } else if (arg == "--resume") {
       args.overrides.resume = true;
     } else if (arg == "-h" || arg == "--help") {
@@ -182,7 +197,8 @@ int command(const Args& args, std::ostream& out, std::ostream& err) {
     return 0;
   }
   const bool check = cmd == "config" && pos.size() == 3 && pos[1] == "check";
-  if (!check && !((cmd == "compare" || cmd == "train") && pos.size() == 2)) {
+  const bool run = (cmd == "compare" || cmd == "train" || cmd == "bench") && pos.size() == 2;
+  if (!check && !run) {
     err << "neuroreg: unknown command line; see 'neuroreg help'\n" << kUsage;
     return 2;
   }
@@ -198,6 +214,10 @@ int command(const Args& args, std::ostream& out, std::ostream& err) {
     out << path << ": ok (" << config->regularizers.size() << " regularizers)\n\n"
         << "# effective config\n"
         << config->effective_toml();
+    return 0;
+  }
+  if (cmd == "bench") {
+    run_step_bench(*config, registry, args.overrides, args.bench, out);
     return 0;
   }
   if (cmd == "train" && config->regularizers.size() != 1) {

@@ -18,8 +18,23 @@ torch::Tensor centred_unit_rows(const torch::Tensor& x) {
 }
 
 torch::Tensor centred_cosine_similarity(const torch::Tensor& x) {
-  torch::Tensor e = centred_unit_rows(x);
-  return e.matmul(e.t());
+  if (x.dim() < 1 || x.size(0) < 2) {
+    throw std::invalid_argument("similarity needs a batch of at least 2 images");
+  }
+  // Centring and normalising in the N×N Gram space instead of on the N×D
+  // features: (F − 1m̄ᵀ)(F − 1m̄ᵀ)ᵀ = H F Fᵀ H with H = I − 11ᵀ/N. The only
+  // pass over the features is one matrix product (and one more backwards),
+  // where centring the features first would cost several elementwise passes.
+  const torch::Tensor rows = x.reshape({x.size(0), -1});
+  const torch::Tensor gram = rows.matmul(rows.t());
+  const torch::Tensor row_mean = gram.mean(1, /*keepdim=*/true);
+  const torch::Tensor centred = gram - row_mean - row_mean.t() + gram.mean();
+  const torch::Tensor norms = centred.diagonal().clamp_min(0).sqrt();
+  // An image equal to the batch mean has no direction: its similarities are
+  // zero, not rounding noise divided by a tiny norm.
+  const torch::Tensor valid = (norms > 1e-6 * norms.max()).to(x.scalar_type());
+  const torch::Tensor inverse = valid / norms.clamp_min(1e-30);
+  return centred * inverse.unsqueeze(1) * inverse.unsqueeze(0);
 }
 
 torch::Tensor similarity_loss(const torch::Tensor& s_model, const torch::Tensor& s_target,

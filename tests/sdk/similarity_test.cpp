@@ -72,6 +72,15 @@ TEST(Similarity, LossGradientMatchesFiniteDifferences) {
                                                               << numeric;
 }
 
+TEST(Similarity, AnImageEqualToTheBatchMeanHasZeroSimilarity) {
+  torch::Tensor x = torch::tensor({{1.0f, 2.0f}, {-1.0f, -2.0f}, {0.0f, 0.0f}});
+  torch::Tensor s = centred_cosine_similarity(x);
+  EXPECT_FLOAT_EQ(s[0][1].item<float>(), -1.0f);
+  EXPECT_EQ(s[2][0].item<float>(), 0.0f);
+  EXPECT_EQ(s[1][2].item<float>(), 0.0f);
+  EXPECT_TRUE(torch::isfinite(s).all().item<bool>());
+}
+
 TEST(Similarity, RefusesASingleImage) {
   EXPECT_THROW(centred_cosine_similarity(torch::ones({1, 4})), std::invalid_argument);
 }

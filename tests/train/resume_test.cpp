@@ -1,8 +1,10 @@
 // A run killed mid-training and resumed ends with exactly the weights of an
 // uninterrupted run (on CPU).
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <torch/torch.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -10,9 +12,6 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
-
-#include <gtest/gtest.h>
-#include <torch/torch.h>
 
 #include "cli/cli.h"
 #include "record/record_io.h"
@@ -28,7 +27,8 @@ namespace fs = std::filesystem;
 std::string write_config(const testing::TempDir& dir, const std::string& name) {
   const std::string path = dir.file(name + ".toml");
   std::ofstream(path) << R"([run]
-output_dir = ")" + dir.file("runs") + R"("
+output_dir = ")" + dir.file("runs") +
+                             R"("
 threads = 1
 seed = 5
 
