@@ -14,7 +14,7 @@
 #include "data/task_data.h"
 #include "eval/noise_eval.h"
 #include "record/record_io.h"
-#include "runtime/atomic_file.h"
+#include <neuroreg/sdk/atomic_file.h>
 #include "runtime/runtime.h"
 #include "train/trainer.h"
 
@@ -46,7 +46,7 @@ record::RunRecord new_record(const RunConfig& config, const ComponentConfig& reg
 }
 
 void save_weights(sdk::Backbone& model, const std::string& path) {
-  write_atomically_with(path, [&](const std::string& tmp) {
+  sdk::write_atomically_with(path, [&](const std::string& tmp) {
     torch::serialize::OutputArchive archive;
     model.save(archive);
     archive.save_to(tmp);
@@ -146,7 +146,7 @@ std::vector<record::RunRecord> run_comparison(const RunConfig& config, const Reg
                            100.0 * record.evaluation().clean_accuracy(), record_path);
     records.push_back(std::move(record));
   }
-  write_file_atomically((fs::path(run_dir) / "comparison.txt").string(),
+  sdk::write_file_atomically((fs::path(run_dir) / "comparison.txt").string(),
                         format_comparison(records));
   return records;
 }

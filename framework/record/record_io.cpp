@@ -8,7 +8,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "runtime/atomic_file.h"
+#include <neuroreg/sdk/atomic_file.h>
 
 namespace neuroreg {
 namespace fs = std::filesystem;
@@ -18,7 +18,7 @@ void write_run_record(const std::string& path, const record::RunRecord& record) 
   if (!record.SerializeToString(&bytes)) {
     throw std::runtime_error(path + ": cannot serialise the run record");
   }
-  write_file_atomically(path, bytes);
+  sdk::write_file_atomically(path, bytes);
 }
 
 record::RunRecord read_run_record(const std::string& path) {

@@ -10,7 +10,7 @@
 
 #include "eval/noise_eval.h"
 #include "record/record_io.h"
-#include "runtime/atomic_file.h"
+#include <neuroreg/sdk/atomic_file.h>
 
 namespace neuroreg {
 namespace {
@@ -166,7 +166,7 @@ void Trainer::fit(const sdk::Split& train, const sdk::Split& validation, int fir
 }
 
 void Trainer::save_checkpoint(const std::string& path, int next_epoch) {
-  write_atomically_with(path, [&](const std::string& tmp) {
+  sdk::write_atomically_with(path, [&](const std::string& tmp) {
     torch::serialize::OutputArchive archive;
     torch::serialize::OutputArchive model, regularizer, optimizer;
     model_->save(model);

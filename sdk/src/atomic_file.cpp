@@ -1,4 +1,4 @@
-#include "runtime/atomic_file.h"
+#include "neuroreg/sdk/atomic_file.h"
 
 #include <unistd.h>
 
@@ -7,7 +7,7 @@
 #include <fstream>
 #include <stdexcept>
 
-namespace neuroreg {
+namespace neuroreg::sdk {
 namespace fs = std::filesystem;
 
 void write_atomically_with(const std::string& path,
@@ -39,4 +39,4 @@ void write_file_atomically(const std::string& path, const std::string& bytes) {
   });
 }
 
-}  // namespace neuroreg
+}  // namespace neuroreg::sdk

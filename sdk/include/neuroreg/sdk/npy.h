@@ -1,0 +1,24 @@
+// NumPy .npy files, the format recordings and similarity matrices come in.
+//
+// Reading and writing go through xtensor's npy support; this adds the dtype
+// dispatch, the checks (truncation, byte order, Fortran order) and the
+// messages that name the file.
+#pragma once
+
+#include <torch/types.h>
+
+#include <string>
+
+#include "neuroreg/sdk/version.h"
+
+namespace neuroreg::sdk {
+
+/// Reads a little-endian, C-order .npy of bool, uint8, int32, int64, float32
+/// or float64 into a CPU tensor of that dtype and shape. Throws
+/// std::runtime_error naming the path and what is wrong.
+NEUROREG_SDK_API torch::Tensor read_npy(const std::string& path);
+
+/// Writes a tensor of one of those dtypes as .npy, atomically.
+NEUROREG_SDK_API void write_npy(const std::string& path, const torch::Tensor& tensor);
+
+}  // namespace neuroreg::sdk

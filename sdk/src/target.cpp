@@ -1,0 +1,165 @@
+#include "neuroreg/sdk/target.h"
+
+#include <torch/torch.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "neuroreg/sdk/atomic_file.h"
+#include "neuroreg/sdk/npy.h"
+
+namespace neuroreg::sdk {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kStimuli = "stimuli.npy";
+constexpr const char* kEmbeddings = "embeddings.npy";
+constexpr const char* kDense = "similarity.npy";
+constexpr const char* kProvenance = "provenance.txt";
+
+std::string shape(const torch::Tensor& t) { return c10::str(t.sizes()); }
+
+// Checks a target's tensors; `where` prefixes every message.
+void validate(const SimilarityTarget& t, const std::string& where) {
+  auto fail = [&](const std::string& file, const std::string& why) {
+    throw std::runtime_error(where + "/" + file + ": " + why);
+  };
+  if (!t.stimuli.defined()) fail(kStimuli, "missing");
+  if (t.stimuli.dim() != 4 || t.stimuli.size(1) != 1 || t.stimuli.scalar_type() != torch::kFloat) {
+    fail(kStimuli, "expected float stimuli N×1×H×W, got " + shape(t.stimuli));
+  }
+  if (t.stimuli.size(0) < 2) fail(kStimuli, "a target needs at least 2 stimuli");
+  if (t.stimuli.min().item<float>() < 0.f || t.stimuli.max().item<float>() > 1.f) {
+    fail(kStimuli, "stimuli must lie in [0,1] (or be uint8 0..255 on disk)");
+  }
+  const int64_t n = t.stimuli.size(0);
+  if (t.embeddings.defined() == t.dense.defined()) {
+    throw std::runtime_error(where + ": expected exactly one of " + kEmbeddings + " and " + kDense);
+  }
+  if (t.embeddings.defined()) {
+    if (t.embeddings.dim() != 2 || t.embeddings.size(0) != n) {
+      fail(kEmbeddings, "expected " + std::to_string(n) +
+                            "×D embeddings (one row per stimulus), got " + shape(t.embeddings));
+    }
+    torch::Tensor norms = t.embeddings.to(torch::kDouble).norm(2, 1);
+    torch::Tensor bad = (norms - 1.0).abs() > 1e-3;
+    if (bad.any().item<bool>()) {
+      const int64_t row = bad.nonzero()[0][0].item<int64_t>();
+      fail(kEmbeddings, "rows must have unit norm; row " + std::to_string(row) + " has norm " +
+                            std::to_string(norms[row].item<double>()));
+    }
+  } else {
+    if (t.dense.dim() != 2 || t.dense.size(0) != n || t.dense.size(1) != n) {
+      fail(kDense, "expected a " + std::to_string(n) + "×" + std::to_string(n) +
+                       " matrix (one row and column per stimulus), got " + shape(t.dense));
+    }
+    if (!torch::isfinite(t.dense).all().item<bool>() ||
+        t.dense.abs().max().item<double>() > 1.0 + 1e-6) {
+      fail(kDense, "similarities must be finite and lie in [-1, 1]");
+    }
+    if (!torch::allclose(t.dense, t.dense.t(), 1e-5, 1e-6)) fail(kDense, "must be symmetric");
+  }
+}
+
+}  // namespace
+
+torch::Tensor SimilarityTarget::similarity(const torch::Tensor& indices) const {
+  if (embeddings.defined()) {
+    torch::Tensor e = embeddings.index_select(0, indices);
+    return e.matmul(e.t());
+  }
+  return dense.index_select(0, indices).index_select(1, indices);
+}
+
+void SimilarityTarget::to(torch::Device device) {
+  if (stimuli.defined()) stimuli = stimuli.to(device);
+  if (embeddings.defined()) embeddings = embeddings.to(device);
+  if (dense.defined()) dense = dense.to(device);
+}
+
+SimilarityTarget shuffled(const SimilarityTarget& target, uint64_t seed) {
+  torch::Generator generator = at::detail::createCPUGenerator(seed);
+  torch::Tensor permutation = torch::randperm(target.size(), generator, torch::kLong);
+  SimilarityTarget out = target;
+  if (out.embeddings.defined()) {
+    out.embeddings = target.embeddings.index_select(0, permutation.to(target.embeddings.device()));
+  } else {
+    torch::Tensor p = permutation.to(target.dense.device());
+    out.dense = target.dense.index_select(0, p).index_select(1, p);
+  }
+  out.provenance =
+      target.provenance + "\nshuffled: rows permuted with seed " + std::to_string(seed) + "\n";
+  return out;
+}
+
+torch::Tensor unit_embeddings(const torch::Tensor& x) {
+  torch::Tensor rows = x.reshape({x.size(0), -1}).to(torch::kDouble);
+  rows = rows - rows.mean(0, /*keepdim=*/true);
+  torch::Tensor norms = rows.norm(2, 1, /*keepdim=*/true);
+  if ((norms <= 1e-12).any().item<bool>()) {
+    throw std::invalid_argument(
+        "a stimulus equals the mean of all stimuli: its similarity is "
+        "undefined");
+  }
+  return (rows / norms).to(torch::kFloat);
+}
+
+SimilarityTarget load_similarity_target(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    throw std::runtime_error(dir + ": no such similarity target folder (expected " + kStimuli +
+                             " and " + kEmbeddings + " or " + kDense + ")");
+  }
+  const fs::path root(dir);
+  SimilarityTarget t;
+  torch::Tensor stimuli = read_npy((root / kStimuli).string());
+  if (stimuli.scalar_type() == torch::kByte) {
+    stimuli = stimuli.to(torch::kFloat) / 255.0;
+  } else if (stimuli.scalar_type() == torch::kDouble) {
+    stimuli = stimuli.to(torch::kFloat);
+  }
+  t.stimuli = stimuli.dim() == 3 ? stimuli.unsqueeze(1) : stimuli;
+  if (fs::exists(root / kEmbeddings)) t.embeddings = read_npy((root / kEmbeddings).string());
+  if (fs::exists(root / kDense)) t.dense = read_npy((root / kDense).string()).to(torch::kFloat);
+  if (t.embeddings.defined() && t.embeddings.scalar_type() != torch::kFloat) {
+    throw std::runtime_error((root / kEmbeddings).string() + ": expected float32 embeddings");
+  }
+  std::ifstream provenance(root / kProvenance);
+  std::stringstream text;
+  text << provenance.rdbuf();
+  t.provenance = text.str();
+  validate(t, dir);
+  return t;
+}
+
+void save_similarity_target(const SimilarityTarget& target, const std::string& dir) {
+  SimilarityTarget t = target;
+  t.to(torch::kCPU);
+  validate(t, dir);
+  const fs::path final_dir(dir);
+  const fs::path tmp = final_dir.string() + ".tmp." + std::to_string(::getpid());
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
+  fs::create_directories(tmp, ec);
+  if (ec) throw std::runtime_error(tmp.string() + ": cannot create folder: " + ec.message());
+  try {
+    write_npy((tmp / kStimuli).string(), t.stimuli.squeeze(1));
+    if (t.embeddings.defined()) write_npy((tmp / kEmbeddings).string(), t.embeddings);
+    if (t.dense.defined()) write_npy((tmp / kDense).string(), t.dense);
+    write_file_atomically((tmp / kProvenance).string(), t.provenance);
+    // Swap the old folder out only once the new one is complete.
+    const fs::path old = final_dir.string() + ".old." + std::to_string(::getpid());
+    if (fs::exists(final_dir)) fs::rename(final_dir, old);
+    fs::rename(tmp, final_dir);
+    fs::remove_all(old, ec);
+  } catch (...) {
+    fs::remove_all(tmp, ec);
+    throw;
+  }
+}
+
+}  // namespace neuroreg::sdk
