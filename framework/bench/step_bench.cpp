@@ -64,10 +64,11 @@ std::vector<BenchResult> run_step_bench(const RunConfig& config, const Registry&
     auto model = registry.make_backbone(config.backbone.name, config.backbone.options, {data.info});
     model->to(device);
     auto regularizer = registry.make_regularizer(reg.name, reg.options,
-                                                 sdk::RegularizerContext{*model, data.info, seed});
+                                                 registry.regularizer_context(*model, data.info, seed));
     regularizer->to(device);
     auto trainer = std::make_unique<Trainer>(model, regularizer, reg.options.get_float("alpha"),
-                                             config.train, device, seed, discard);
+                                             config.train, device, seed, discard,
+                                             Augmentation::from_options(config.dataset.options));
     for (int i = 0; i < settings.warmup_steps; ++i) trainer->step(images, labels);
     contenders.push_back({reg.options.get_string("label"), std::move(trainer), {}});
   }

@@ -51,7 +51,10 @@ std::vector<sdk::OptionSpec> host_component_options(ComponentKind kind) {
   if (kind == ComponentKind::kDataset) {
     list.add_int("train_size", 0, "training images to use, drawn at random; 0 = all")
         .add_int("validation_size", 0, "training images held out for validation")
-        .add_int("test_size", 0, "test images to evaluate on, drawn at random; 0 = all");
+        .add_int("test_size", 0, "test images to evaluate on, drawn at random; 0 = all")
+        .add_int("random_crop_padding", 0,
+                 "training augmentation: zero-pad by this many pixels, crop back at random")
+        .add_bool("horizontal_flip", false, "training augmentation: mirror half of the images");
   }
   if (kind == ComponentKind::kRegularizer) {
     list.add_string("label", "", "name shown in tables and run folders; default: name")

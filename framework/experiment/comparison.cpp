@@ -105,10 +105,10 @@ std::vector<record::RunRecord> run_comparison(const RunConfig& config, const Reg
     auto model = registry.make_backbone(config.backbone.name, config.backbone.options, {data.info});
     model->to(device);
     auto regularizer = registry.make_regularizer(reg_config.name, reg_config.options,
-                                                 sdk::RegularizerContext{*model, data.info, seed});
+                                                 registry.regularizer_context(*model, data.info, seed));
     regularizer->to(device);
     Trainer trainer(model, regularizer, reg_config.options.get_float("alpha"), config.train,
-                    device, seed, log);
+                    device, seed, log, Augmentation::from_options(config.dataset.options));
 
     int first_epoch = 0;
     double previous_seconds = 0;

@@ -110,6 +110,17 @@ std::shared_ptr<sdk::Regularizer> Registry::make_regularizer(
   return get(ComponentKind::kRegularizer, name).regularizer(options, context);
 }
 
+sdk::RegularizerContext Registry::regularizer_context(sdk::Backbone& model,
+                                                       const sdk::DatasetInfo& input,
+                                                       uint64_t seed) const {
+  sdk::RegularizerContext context{model, input, seed};
+  context.make_backbone = [this, input](const std::string& name,
+                                        const std::map<std::string, sdk::OptionValue>& options) {
+    return make_backbone(name, defaults(ComponentKind::kBackbone, name, options), {input});
+  };
+  return context;
+}
+
 std::shared_ptr<sdk::Attack> Registry::make_attack(const std::string& name,
                                                    const sdk::Options& options) const {
   return get(ComponentKind::kAttack, name).attack(options);

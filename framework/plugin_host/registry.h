@@ -55,6 +55,10 @@ class Registry : public sdk::Registrar {
   std::shared_ptr<sdk::Regularizer> make_regularizer(const std::string& name,
                                                      const sdk::Options& options,
                                                      const sdk::RegularizerContext& context) const;
+  /// A regularizer's context, with make_backbone served by this registry.
+  sdk::RegularizerContext regularizer_context(sdk::Backbone& model, const sdk::DatasetInfo& input,
+                                              uint64_t seed) const;
+
   std::shared_ptr<sdk::Attack> make_attack(const std::string& name,
                                            const sdk::Options& options) const;
 

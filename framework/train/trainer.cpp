@@ -25,7 +25,8 @@ double seconds_since(Clock::time_point start) {
 
 Trainer::Trainer(std::shared_ptr<sdk::Backbone> model,
                  std::shared_ptr<sdk::Regularizer> regularizer, double alpha,
-                 const sdk::Options& train, torch::Device device, uint64_t seed, std::ostream& log)
+                 const sdk::Options& train, torch::Device device, uint64_t seed, std::ostream& log,
+                 Augmentation augmentation)
     : model_(std::move(model)),
       regularizer_(std::move(regularizer)),
       alpha_(alpha),
@@ -34,6 +35,8 @@ Trainer::Trainer(std::shared_ptr<sdk::Backbone> model,
       log_every_(train.get_int("log_every")),
       schedule_(StepSchedule::from_options(train)),
       device_(device),
+      seed_(seed),
+      augmentation_(augmentation),
       order_generator_(at::detail::createCPUGenerator(seed)),
       log_(log) {
   if (epochs_ < 1) throw std::invalid_argument("[train] epochs must be >= 1");
@@ -60,7 +63,8 @@ Trainer::Trainer(std::shared_ptr<sdk::Backbone> model,
   optimizer_ = std::make_unique<torch::optim::SGD>(groups, torch::optim::SGDOptions(schedule_.lr));
 }
 
-StepResult Trainer::step(const torch::Tensor& images_in, const torch::Tensor& labels_in) {
+StepResult Trainer::step(const torch::Tensor& images_in, const torch::Tensor& labels_in,
+                         const torch::Tensor& unaugmented) {
   torch::Tensor images = images_in.to(device_);
   torch::Tensor labels = labels_in.to(device_);
   model_->train();
@@ -72,7 +76,8 @@ StepResult Trainer::step(const torch::Tensor& images_in, const torch::Tensor& la
                              " taps for " + std::to_string(taps.size()) + " requested");
   }
   torch::Tensor task_loss = torch::nn::functional::cross_entropy(forward.logits, labels);
-  sdk::RegularizerInput input{*model_, images, labels, forward.features, global_step_};
+  sdk::RegularizerInput input{*model_, images, labels, forward.features, global_step_,
+                              unaugmented.defined() ? unaugmented.to(device_) : torch::Tensor()};
   torch::Tensor sim_loss = regularizer_->loss(input);
   torch::Tensor loss = sim_loss.defined() ? task_loss + alpha_ * sim_loss : task_loss;
 
@@ -113,7 +118,11 @@ record::EpochMetrics Trainer::run_epoch(int epoch, const sdk::Split& train,
   const auto start = Clock::now();
   for (int64_t s = 0; s < steps; ++s) {
     torch::Tensor idx = order.slice(0, s * batch_size_, (s + 1) * batch_size_);
-    StepResult r = step(train.images.index_select(0, idx), train.labels.index_select(0, idx));
+    torch::Tensor images = train.images.index_select(0, idx);
+    StepResult r = augmentation_.any()
+                       ? step(augment(images, augmentation_, seed_, global_step_),
+                              train.labels.index_select(0, idx), images)
+                       : step(images, train.labels.index_select(0, idx));
     sum.loss += r.loss;
     sum.task_loss += r.task_loss;
     sum.regularizer_loss += r.regularizer_loss;

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "neuroreg/run_record.pb.h"
+#include "data/augment.h"
 #include "train/lr_schedule.h"
 
 namespace neuroreg {
@@ -37,12 +38,15 @@ class Trainer {
   /// on `device`.
   Trainer(std::shared_ptr<sdk::Backbone> model, std::shared_ptr<sdk::Regularizer> regularizer,
           double alpha, const sdk::Options& train, torch::Device device, uint64_t seed,
-          std::ostream& log);
+          std::ostream& log, Augmentation augmentation = {});
 
   /// One optimisation step on a batch (images in [0,1], on any device).
   /// Throws std::runtime_error naming the step and the loss terms when the
   /// loss is not finite.
-  StepResult step(const torch::Tensor& images, const torch::Tensor& labels);
+  /// `unaugmented` is the batch before augmentation, for regularizers that
+  /// want it (undefined when the batch was not augmented).
+  StepResult step(const torch::Tensor& images, const torch::Tensor& labels,
+                  const torch::Tensor& unaugmented = {});
 
   /// One epoch (0-based index) over `train` in a seeded random order, dropping
   /// the last partial batch; validation accuracy when `validation` has images.
@@ -73,6 +77,8 @@ class Trainer {
   int64_t log_every_;
   StepSchedule schedule_;
   torch::Device device_;
+  uint64_t seed_;
+  Augmentation augmentation_;
   std::unique_ptr<torch::optim::SGD> optimizer_;
   torch::Generator order_generator_;
   std::ostream& log_;

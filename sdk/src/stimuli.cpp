@@ -1,5 +1,7 @@
 #include "neuroreg/sdk/stimuli.h"
 
+#include "neuroreg/sdk/random.h"
+
 #include <torch/torch.h>
 
 #include <stdexcept>
@@ -31,12 +33,7 @@ torch::Tensor StimulusBatches::indices(int64_t step, int64_t batch) const {
     throw std::invalid_argument("a stimulus batch of " + std::to_string(batch) + " needs 2 to " +
                                 std::to_string(size()) + " stimuli");
   }
-  // splitmix64 of (seed, step): independent streams without stored state.
-  uint64_t z = seed_ + 0x9E3779B97F4A7C15ull * static_cast<uint64_t>(step + 1);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  z ^= z >> 31;
-  torch::Generator generator = at::detail::createCPUGenerator(z);
+  torch::Generator generator = step_generator(seed_, step);
   return torch::randperm(size(), generator, torch::kLong).slice(0, 0, batch);
 }
 

@@ -105,7 +105,7 @@ TEST_F(RunConfigTest, MissingRequiredKeyNamesIt) {
   EXPECT_EQ(load(replaced("name = \"resnet18\"\n", "")),
             path_ +
                 ":9:1: [backbone] missing required key 'name' (a string: which backbone "
-                "plugin; registered: resnet18, resnet34)");
+                "plugin; registered: resnet18, resnet34, vgg19)");
 }
 
 TEST_F(RunConfigTest, SyntaxErrorReportsLineAndColumn) {

@@ -10,6 +10,7 @@
 #include "neuroreg/sdk/npy.h"
 #include "neuroreg/sdk/options.h"
 #include "neuroreg/sdk/plugin.h"
+#include "neuroreg/sdk/random.h"
 #include "neuroreg/sdk/registrar.h"
 #include "neuroreg/sdk/regularizer.h"
 #include "neuroreg/sdk/similarity.h"

@@ -12,12 +12,15 @@
 #include <torch/nn/module.h>
 #include <torch/types.h>
 
+#include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "neuroreg/sdk/backbone.h"
 #include "neuroreg/sdk/dataset.h"
+#include "neuroreg/sdk/options.h"
 #include "neuroreg/sdk/version.h"
 
 namespace neuroreg::sdk {
@@ -29,6 +32,11 @@ struct NEUROREG_SDK_API RegularizerInput {
   const torch::Tensor& labels;                      ///< task labels, N
   const std::vector<torch::Tensor>& task_features;  ///< the task_taps() of this batch
   int64_t step = 0;                                 ///< global step, from 0
+  /// The same batch before augmentation; undefined when nothing was augmented.
+  torch::Tensor unaugmented = {};
+
+  /// The unaugmented batch when there is one, else the task batch.
+  const torch::Tensor& clean_images() const { return unaugmented.defined() ? unaugmented : images; }
 };
 
 /// What the host tells a regularizer when it creates one.
@@ -36,6 +44,12 @@ struct NEUROREG_SDK_API RegularizerContext {
   Backbone& model;    ///< the model it will regularize (resolve taps here)
   DatasetInfo input;  ///< the task's images
   uint64_t seed = 0;
+  /// Creates another backbone by plugin name, its declared defaults overridden
+  /// by `options` (e.g. a frozen VGG19 that computes a target). May be empty
+  /// when the host offers no other backbones.
+  std::function<std::shared_ptr<Backbone>(const std::string& name,
+                                          const std::map<std::string, OptionValue>& options)>
+      make_backbone = {};
 };
 
 class NEUROREG_SDK_API Regularizer : public torch::nn::Module {
