@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 namespace neuroreg::sdk {
@@ -58,11 +60,15 @@ void add_similarity_options(OptionList& options) {
       .add_bool("train_gamma", true,
                 "learn the layer mixing γ (softmax, initially equal); false keeps it equal")
       .add_float("clamp_epsilon", 1e-3,
-                 "similarities are clamped to [-1+ε, 1-ε] before atanh (Eq. 8)");
+                 "similarities are clamped to [-1+ε, 1-ε] before atanh (Eq. 8)")
+      .add_float("drop_gamma_below", 0.0,
+                 "drop a tap for good once its γ falls below this, so the pass stops at the "
+                 "deepest live tap; 0 keeps every tap");
 }
 
 SimilarityMatcher::SimilarityMatcher(const Backbone& model, const Options& options)
-    : clamp_epsilon_(options.get_float("clamp_epsilon")) {
+    : clamp_epsilon_(options.get_float("clamp_epsilon")),
+      drop_below_(options.get_float("drop_gamma_below")) {
   for (const std::string& which : options.get_string_list("taps")) {
     int index = resolve_tap(model, which);
     for (int seen : taps_) {
@@ -75,31 +81,82 @@ SimilarityMatcher::SimilarityMatcher(const Backbone& model, const Options& optio
   if (!(clamp_epsilon_ > 0.0 && clamp_epsilon_ < 1.0)) {
     throw std::invalid_argument("'clamp_epsilon' must lie in (0, 1)");
   }
-  gamma_logits_ =
-      register_parameter("gamma_logits", torch::zeros({static_cast<int64_t>(taps_.size())}),
-                         /*requires_grad=*/options.get_bool("train_gamma"));
+  if (!(drop_below_ >= 0.0 && drop_below_ < 1.0 / static_cast<double>(taps_.size()))) {
+    throw std::invalid_argument(
+        "'drop_gamma_below' must lie in [0, 1/taps) = [0, " +
+        std::to_string(1.0 / static_cast<double>(taps_.size())) +
+        "), or every tap would be dropped at the start; got " + std::to_string(drop_below_));
+  }
+  const int64_t k = static_cast<int64_t>(taps_.size());
+  gamma_logits_ = register_parameter("gamma_logits", torch::zeros({k}),
+                                     /*requires_grad=*/options.get_bool("train_gamma"));
+  live_ = register_buffer("live_taps", torch::ones({k}, torch::kBool));
 }
 
-torch::Tensor SimilarityMatcher::gamma() const { return torch::softmax(gamma_logits_, 0); }
+std::vector<bool> SimilarityMatcher::live_mask() const {
+  const torch::Tensor live = live_.cpu().contiguous();
+  return std::vector<bool>(live.data_ptr<bool>(), live.data_ptr<bool>() + live.numel());
+}
+
+std::vector<int> SimilarityMatcher::tap_indices() const {
+  const std::vector<bool> live = live_mask();
+  std::vector<int> out;
+  for (size_t k = 0; k < taps_.size(); ++k) {
+    if (live[k]) out.push_back(taps_[k]);
+  }
+  return out;
+}
+
+torch::Tensor SimilarityMatcher::gamma() const {
+  // −inf logits give dropped taps γ = 0 and no gradient.
+  return torch::softmax(gamma_logits_.masked_fill(live_.logical_not(), -INFINITY), 0);
+}
 
 torch::Tensor SimilarityMatcher::model_similarity(
     const std::vector<torch::Tensor>& features) const {
-  if (features.size() != taps_.size()) {
+  const std::vector<bool> live = live_mask();
+  const auto live_count = std::count(live.begin(), live.end(), true);
+  if (static_cast<int64_t>(features.size()) != live_count) {
     throw std::invalid_argument("SimilarityMatcher got " + std::to_string(features.size()) +
-                                " feature maps for " + std::to_string(taps_.size()) + " taps");
+                                " feature maps for " + std::to_string(live_count) + " live taps");
   }
   torch::Tensor weights = gamma().to(features.front().device());
   torch::Tensor mixed;
-  for (size_t k = 0; k < features.size(); ++k) {
-    torch::Tensor term = weights[static_cast<int64_t>(k)] * centred_cosine_similarity(features[k]);
+  size_t f = 0;
+  for (size_t k = 0; k < live.size(); ++k) {
+    if (!live[k]) continue;
+    torch::Tensor term =
+        weights[static_cast<int64_t>(k)] * centred_cosine_similarity(features[f++]);
     mixed = mixed.defined() ? mixed + term : term;
   }
   return mixed;
 }
 
 torch::Tensor SimilarityMatcher::loss(const std::vector<torch::Tensor>& features,
-                                      const torch::Tensor& target) const {
-  return similarity_loss(model_similarity(features), target, clamp_epsilon_);
+                                      const torch::Tensor& target) {
+  torch::Tensor out = similarity_loss(model_similarity(features), target, clamp_epsilon_);
+  if (drop_below_ > 0.0) drop_collapsed_taps();
+  return out;
+}
+
+void SimilarityMatcher::drop_collapsed_taps() {
+  torch::NoGradGuard no_grad;
+  const torch::Tensor g = gamma().cpu().contiguous();
+  const float* gamma_k = g.data_ptr<float>();
+  // The tap with the largest γ always stays: something must be matched.
+  const int64_t keep = g.argmax().item<int64_t>();
+  std::vector<bool> live = live_mask();
+  bool changed = false;
+  for (size_t k = 0; k < live.size(); ++k) {
+    if (static_cast<int64_t>(k) != keep && live[k] && gamma_k[k] < drop_below_) {
+      live[k] = false;
+      changed = true;
+    }
+  }
+  if (!changed) return;
+  torch::Tensor mask = torch::empty({static_cast<int64_t>(live.size())}, torch::kBool);
+  for (size_t k = 0; k < live.size(); ++k) mask[static_cast<int64_t>(k)] = static_cast<bool>(live[k]);
+  live_.copy_(mask.to(live_.device()));
 }
 
 std::map<std::string, double> SimilarityMatcher::gamma_by_tap() const {

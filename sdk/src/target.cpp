@@ -23,19 +23,38 @@ constexpr const char* kProvenance = "provenance.txt";
 
 std::string shape(const torch::Tensor& t) { return c10::str(t.sizes()); }
 
+// stimuli.npy as float N×1×H×W in [0,1], whatever dtype and rank it has on disk.
+torch::Tensor read_stimuli(const fs::path& root) {
+  torch::Tensor stimuli = read_npy((root / kStimuli).string());
+  if (stimuli.scalar_type() == torch::kByte) {
+    stimuli = stimuli.to(torch::kFloat) / 255.0;
+  } else if (stimuli.scalar_type() == torch::kDouble) {
+    stimuli = stimuli.to(torch::kFloat);
+  }
+  return stimuli.dim() == 3 ? stimuli.unsqueeze(1) : stimuli;
+}
+
+// Checks a stimulus set; `where` (the folder) prefixes every message.
+void validate_stimuli(const torch::Tensor& stimuli, const std::string& where) {
+  auto fail = [&](const std::string& why) {
+    throw std::runtime_error(where + "/" + kStimuli + ": " + why);
+  };
+  if (!stimuli.defined()) fail("missing");
+  if (stimuli.dim() != 4 || stimuli.size(1) != 1 || stimuli.scalar_type() != torch::kFloat) {
+    fail("expected float stimuli N×1×H×W, got " + shape(stimuli));
+  }
+  if (stimuli.size(0) < 2) fail("a stimulus set needs at least 2 stimuli");
+  if (stimuli.min().item<float>() < 0.f || stimuli.max().item<float>() > 1.f) {
+    fail("stimuli must lie in [0,1] (or be uint8 0..255 on disk)");
+  }
+}
+
 // Checks a target's tensors; `where` prefixes every message.
 void validate(const SimilarityTarget& t, const std::string& where) {
   auto fail = [&](const std::string& file, const std::string& why) {
     throw std::runtime_error(where + "/" + file + ": " + why);
   };
-  if (!t.stimuli.defined()) fail(kStimuli, "missing");
-  if (t.stimuli.dim() != 4 || t.stimuli.size(1) != 1 || t.stimuli.scalar_type() != torch::kFloat) {
-    fail(kStimuli, "expected float stimuli N×1×H×W, got " + shape(t.stimuli));
-  }
-  if (t.stimuli.size(0) < 2) fail(kStimuli, "a target needs at least 2 stimuli");
-  if (t.stimuli.min().item<float>() < 0.f || t.stimuli.max().item<float>() > 1.f) {
-    fail(kStimuli, "stimuli must lie in [0,1] (or be uint8 0..255 on disk)");
-  }
+  validate_stimuli(t.stimuli, where);
   const int64_t n = t.stimuli.size(0);
   if (t.embeddings.defined() == t.dense.defined()) {
     throw std::runtime_error(where + ": expected exactly one of " + kEmbeddings + " and " + kDense);
@@ -108,6 +127,16 @@ torch::Tensor unit_embeddings(const torch::Tensor& x) {
   return (rows / norms).to(torch::kFloat);
 }
 
+torch::Tensor load_stimuli(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    throw std::runtime_error(dir + ": no such stimulus set folder (expected " + kStimuli + ")");
+  }
+  torch::Tensor stimuli = read_stimuli(fs::path(dir));
+  validate_stimuli(stimuli, dir);
+  return stimuli;
+}
+
 SimilarityTarget load_similarity_target(const std::string& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
@@ -116,13 +145,7 @@ SimilarityTarget load_similarity_target(const std::string& dir) {
   }
   const fs::path root(dir);
   SimilarityTarget t;
-  torch::Tensor stimuli = read_npy((root / kStimuli).string());
-  if (stimuli.scalar_type() == torch::kByte) {
-    stimuli = stimuli.to(torch::kFloat) / 255.0;
-  } else if (stimuli.scalar_type() == torch::kDouble) {
-    stimuli = stimuli.to(torch::kFloat);
-  }
-  t.stimuli = stimuli.dim() == 3 ? stimuli.unsqueeze(1) : stimuli;
+  t.stimuli = read_stimuli(root);
   if (fs::exists(root / kEmbeddings)) t.embeddings = read_npy((root / kEmbeddings).string());
   if (fs::exists(root / kDense)) t.dense = read_npy((root / kDense).string()).to(torch::kFloat);
   if (t.embeddings.defined() && t.embeddings.scalar_type() != torch::kFloat) {

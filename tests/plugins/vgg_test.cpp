@@ -412,7 +412,7 @@ TEST(Vgg19, TellsWhereToGetTheWeightsWhenTheFileIsMissing) {
   const std::string path = dir.file("vgg19-dcbb9e9d.pth");
   EXPECT_EQ(load_error(path), path +
                                   ": no such file; download torchvision's vgg19 weights "
-                                  "(vgg19-dcbb9e9d.pth) and set [backbone] weights");
+                                  "(vgg19-dcbb9e9d.pth) and set option 'weights' to its path");
 }
 
 TEST(Vgg19, RejectsAFileThatIsNotATorchSaveFile) {

@@ -111,5 +111,70 @@ TEST(SimilarityMatcher, StartsWithEqualGammaAndMixesLayers) {
   EXPECT_THROW(SimilarityMatcher(*model, options), std::invalid_argument);
 }
 
+TEST(SimilarityMatcher, DropsATapWhoseGammaCollapsesAndKeepsItDroppedAcrossACheckpoint) {
+  const auto& registry = neuroreg::testing::builtin_registry();
+  DatasetInfo info;
+  auto model = registry.make_backbone(
+      "resnet18", registry.defaults(ComponentKind::kBackbone, "resnet18", {{"width", int64_t{2}}}),
+      {info});
+  OptionList list;
+  add_similarity_options(list);
+  Options options;
+  for (const OptionSpec& spec : list.specs()) options.set(spec.name, *spec.default_value);
+  options.set("taps", std::vector<std::string>{"1", "5", "9"});
+  options.set("drop_gamma_below", 0.1);
+  SimilarityMatcher matcher(*model, options);
+  torch::Tensor f = torch::randn({4, 3});
+  torch::Tensor target = centred_cosine_similarity(torch::randn({4, 5}));
+  matcher.loss({f, f, f}, target);
+  EXPECT_EQ(matcher.tap_indices(), (std::vector<int>{0, 4, 8}));  // γ = 1/3 each: all live
+
+  // γ collapses onto layer 5: layers 1 and 9 go, γ renormalises to 1 on 5.
+  {
+    torch::NoGradGuard no_grad;
+    matcher.named_parameters()["gamma_logits"].copy_(torch::tensor({0.0f, 4.0f, 0.0f}));
+  }
+  matcher.loss({f, f, f}, target);
+  EXPECT_EQ(matcher.tap_indices(), (std::vector<int>{4}));
+  EXPECT_TRUE(torch::allclose(matcher.gamma(), torch::tensor({0.0f, 1.0f, 0.0f})));
+  EXPECT_DOUBLE_EQ(matcher.gamma_by_tap().at("gamma/conv9"), 0.0);
+  EXPECT_TRUE(torch::allclose(matcher.model_similarity({f}), centred_cosine_similarity(f)));
+  EXPECT_THROW(matcher.model_similarity({f, f, f}), std::invalid_argument);
+
+  // The live taps travel with the module's state, as a checkpoint saves it.
+  torch::serialize::OutputArchive out;
+  matcher.save(out);
+  std::ostringstream bytes;
+  out.save_to(bytes);
+  SimilarityMatcher resumed(*model, options);
+  torch::serialize::InputArchive in;
+  std::istringstream stream(bytes.str());
+  in.load_from(stream);
+  resumed.load(in);
+  EXPECT_EQ(resumed.tap_indices(), (std::vector<int>{4}));
+}
+
+TEST(SimilarityMatcher, RefusesADropThresholdThatWouldDropEveryTapAtTheStart) {
+  const auto& registry = neuroreg::testing::builtin_registry();
+  DatasetInfo info;
+  auto model = registry.make_backbone(
+      "resnet18", registry.defaults(ComponentKind::kBackbone, "resnet18", {{"width", int64_t{2}}}),
+      {info});
+  OptionList list;
+  add_similarity_options(list);
+  Options options;
+  for (const OptionSpec& spec : list.specs()) options.set(spec.name, *spec.default_value);
+  options.set("taps", std::vector<std::string>{"1", "5"});
+  options.set("drop_gamma_below", 0.5);
+  try {
+    SimilarityMatcher matcher(*model, options);
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "'drop_gamma_below' must lie in [0, 1/taps) = [0, 0.500000), or every tap would be "
+              "dropped at the start; got 0.500000");
+  }
+}
+
 }  // namespace
 }  // namespace neuroreg::sdk

@@ -204,7 +204,7 @@ class Vgg19 : public neuroreg::sdk::Backbone {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec)) {
       throw std::runtime_error(path + ": no such file; download torchvision's vgg19 weights " +
-                               "(vgg19-dcbb9e9d.pth) and set [backbone] weights");
+                               "(vgg19-dcbb9e9d.pth) and set option 'weights' to its path");
     }
     const neuroreg::vgg::StateDict loaded = neuroreg::vgg::read_state_dict(path);
     auto parameters = named_parameters();

@@ -5,6 +5,11 @@
 //   S_CNN = Σ_k γ_k S_k, γ = softmax(trainable logits), initially equal (Eq. 10)
 //   L_sim = mean over pairs i≠j of [atanh(S_CNN) − atanh(S_target)]² (Eq. 8),
 //           similarities clamped to [−1+ε, 1−ε] so atanh stays finite.
+//
+// γ often collapses onto an early layer (the paper's Table 1). With
+// `drop_gamma_below` > 0 a tap whose γ falls under that threshold is dropped
+// for the rest of training: γ is renormalised over the live taps and the
+// similarity pass only runs the network up to the deepest live one.
 #pragma once
 
 #include <torch/nn/module.h>
@@ -32,7 +37,7 @@ NEUROREG_SDK_API torch::Tensor similarity_loss(const torch::Tensor& s_model,
                                                const torch::Tensor& s_target, double clamp_epsilon);
 
 /// Declares the options every similarity regularizer shares: `taps`,
-/// `train_gamma`, `clamp_epsilon`.
+/// `train_gamma`, `clamp_epsilon`, `drop_gamma_below`.
 NEUROREG_SDK_API void add_similarity_options(OptionList& options);
 
 /// Taps, layer mixing γ and the loss, configured from add_similarity_options.
@@ -40,26 +45,34 @@ class NEUROREG_SDK_API SimilarityMatcher : public torch::nn::Module {
  public:
   SimilarityMatcher(const Backbone& model, const Options& options);
 
-  /// Tap indices into model.taps(), in the order the config lists them.
-  const std::vector<int>& tap_indices() const { return taps_; }
+  /// Indices into model.taps() of the live taps, in the order the config
+  /// lists them: the taps to compute features for.
+  std::vector<int> tap_indices() const;
 
-  /// γ = softmax(logits), one weight per tap.
+  /// γ = softmax over the live taps' logits, one weight per configured tap
+  /// (0 for a dropped one).
   torch::Tensor gamma() const;
 
   /// S_CNN (Eq. 10) from the features of tap_indices(), in that order.
   torch::Tensor model_similarity(const std::vector<torch::Tensor>& features) const;
 
-  /// L_sim (Eq. 8) of those features against an N×N target.
-  torch::Tensor loss(const std::vector<torch::Tensor>& features, const torch::Tensor& target) const;
+  /// L_sim (Eq. 8) of those features against an N×N target. Afterwards,
+  /// taps whose γ fell below `drop_gamma_below` are dropped (never the last).
+  torch::Tensor loss(const std::vector<torch::Tensor>& features, const torch::Tensor& target);
 
-  /// {"gamma/<tap name>": γ_k} for logging.
+  /// {"gamma/<tap name>": γ_k} for logging, dropped taps included (γ = 0).
   std::map<std::string, double> gamma_by_tap() const;
 
  private:
+  std::vector<bool> live_mask() const;
+  void drop_collapsed_taps();
+
   std::vector<int> taps_;
   std::vector<std::string> tap_names_;
   torch::Tensor gamma_logits_;
+  torch::Tensor live_;  // bool per tap; a buffer, so checkpoints keep it
   double clamp_epsilon_;
+  double drop_below_;
 };
 
 }  // namespace neuroreg::sdk

@@ -49,6 +49,11 @@ NEUROREG_SDK_API torch::Tensor unit_embeddings(const torch::Tensor& x);
 /// (the same multiset of similarities); which images they belong to does not.
 NEUROREG_SDK_API SimilarityTarget shuffled(const SimilarityTarget& target, uint64_t seed);
 
+/// Reads and validates the stimuli of a stimulus set: any folder with a
+/// stimuli.npy, every target folder among them. N×1×H×W float32 in [0,1].
+/// Throws std::runtime_error naming the folder or file and what is wrong.
+NEUROREG_SDK_API torch::Tensor load_stimuli(const std::string& dir);
+
 /// Reads and validates a target folder. Throws std::runtime_error naming the
 /// file and what is wrong (missing file, shapes that disagree, rows that are
 /// not unit norm, a dense matrix that is not symmetric or not in [-1, 1]).
