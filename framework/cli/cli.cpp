@@ -1,6 +1,7 @@
 #include "cli/cli.h"
 
 #include <absl/strings/str_format.h>
+#include <torch/torch.h>
 
 #include <exception>
 #include <map>
@@ -9,9 +10,12 @@
 
 #include "bench/step_bench.h"
 #include "config/run_config.h"
+#include "data/task_data.h"
+#include "neural/simulated_v1.h"
 #include "experiment/comparison.h"
 #include "plugin_host/plugin_loader.h"
 #include "record/record_io.h"
+#include "runtime/runtime.h"
 
 namespace neuroreg {
 namespace {
@@ -26,6 +30,10 @@ commands:
   config explain        list the keys the host reads in each section, with defaults
   plugins               list registered components, their descriptions and config keys
   show RUN              print a run record (a run folder or its record.pb)
+  target simulate-v1 --out DIR
+                        write similarity targets of a simulated V1 population: DIR/model
+                        (noise-free) and DIR/data (single trials), for neural_model,
+                        neural_data, shuffle and matrix runs without recordings
   help                  this text
 
 options:
@@ -35,13 +43,26 @@ options:
   --rounds N, --steps N bench: interleaved rounds (default 5) of N steps (default 5)
   --resume              compare/train: continue unfinished runs from their last epoch's
                         checkpoint and reuse finished ones
+  --dataset NAME        simulate-v1: the stimuli's dataset (default fashion_mnist)
+  --stimuli N           simulate-v1: training images drawn as stimuli (default 5000)
+  --neurons N           simulate-v1: model neurons (default 1000)
+  --seed N              simulate-v1: seed of the population and the draws (default 0)
 )";
+
+struct SimulateArgs {
+  std::string out;
+  std::string dataset = "fashion_mnist";
+  int stimuli = 5000;
+  int neurons = 1000;
+  int seed = 0;
+};
 
 struct Args {
   std::vector<std::string> positional;
   std::vector<std::string> plugin_paths;
   RunOverrides overrides;
   BenchSettings bench;
+  SimulateArgs simulate;
 };
 
 // Returns an error message, or "" when the arguments parsed.
@@ -69,17 +90,27 @@ std::string parse_args(int argc, char** argv, Args& args) {
     } else if (arg == "--device") {
       if (!value(v)) return "--device needs auto, cpu or cuda";
       args.overrides.device = v;
-    } else if (arg == "--rounds" || arg == "--steps") {
+    } else if (arg == "--rounds" || arg == "--steps" || arg == "--stimuli" ||
+               arg == "--neurons" || arg == "--seed") {
+      const int least = arg == "--seed" ? 0 : 1;
       if (!value(v)) return arg + " needs a number";
       int n = 0;
       try {
         size_t used = 0;
         n = std::stoi(v, &used);
-        if (used != v.size() || n < 1) throw std::invalid_argument(v);
+        if (used != v.size() || n < least) throw std::invalid_argument(v);
       } catch (const std::exception&) {
-        return arg + " needs a whole number >= 1, got '" + v + "'";
+        return arg + " needs a whole number >= " + std::to_string(least) + ", got '" + v + "'";
       }
-      (arg == "--rounds" ? args.bench.rounds : args.bench.steps_per_round) = n;
+      if (arg == "--rounds") args.bench.rounds = n;
+      if (arg == "--steps") args.bench.steps_per_round = n;
+      if (arg == "--stimuli") args.simulate.stimuli = n;
+      if (arg == "--neurons") args.simulate.neurons = n;
+      if (arg == "--seed") args.simulate.seed = n;
+    } else if (arg == "--out") {
+      if (!value(args.simulate.out)) return "--out needs a folder";
+    } else if (arg == "--dataset") {
+      if (!value(args.simulate.dataset)) return "--dataset needs a dataset plugin name";
     } else if (arg == "--resume") {
       args.overrides.resume = true;
     } else if (arg == "-h" || arg == "--help") {
@@ -167,6 +198,39 @@ void print_plugins(const Registry& registry, const PluginLoader& loader, std::os
   }
 }
 
+// `target simulate-v1`: stimuli from a dataset's training split, seeded.
+int simulate_v1(const SimulateArgs& args, const Registry& registry, std::ostream& out,
+                std::ostream& err) {
+  if (args.out.empty()) {
+    err << "neuroreg: target simulate-v1 needs --out DIR\n";
+    return 2;
+  }
+  configure_threads(0);
+  const uint64_t seed = static_cast<uint64_t>(args.seed);
+  auto dataset = registry.make_dataset(
+      args.dataset, registry.defaults(sdk::ComponentKind::kDataset, args.dataset), {seed});
+  sdk::Split train = dataset->train();
+  check_split(train, dataset->info(), args.dataset + " train");
+  if (args.stimuli > train.size()) {
+    err << "neuroreg: error: --stimuli " << args.stimuli << " is more than the "
+        << train.size() << " training images of " << args.dataset << "\n";
+    return 1;
+  }
+  auto gen = at::detail::createCPUGenerator(seed);
+  const torch::Tensor pick = torch::randperm(train.size(), gen, torch::kLong).slice(0, 0, args.stimuli);
+  // Grayscale stimuli, as the recordings' screens showed them.
+  const torch::Tensor stimuli = train.images.index_select(0, pick).mean(1, /*keepdim=*/true);
+  V1Settings settings;
+  settings.neurons = args.neurons;
+  settings.seed = seed;
+  V1Population population(settings);
+  write_simulated_v1_targets(
+      population, stimuli,
+      absl::StrFormat("%d %s training images (seed %d)", args.stimuli, args.dataset, args.seed),
+      args.out, out);
+  return 0;
+}
+
 int command(const Args& args, std::ostream& out, std::ostream& err) {
   const std::vector<std::string>& pos = args.positional;
   const std::string& cmd = pos[0];
@@ -195,6 +259,9 @@ int command(const Args& args, std::ostream& out, std::ostream& err) {
   if (cmd == "plugins") {
     print_plugins(registry, loader, out);
     return 0;
+  }
+  if (cmd == "target" && pos.size() == 2 && pos[1] == "simulate-v1") {
+    return simulate_v1(args.simulate, registry, out, err);
   }
   const bool check = cmd == "config" && pos.size() == 3 && pos[1] == "check";
   const bool run = (cmd == "compare" || cmd == "train" || cmd == "bench") && pos.size() == 2;

@@ -2,6 +2,7 @@
 // determinism, learnability) and `fashion_mnist` (a tiny fake root written
 // here in the published format, and the real files when installed).
 #include <gtest/gtest.h>
+#include <neuroreg/sdk.h>
 #include <torch/torch.h>
 
 #include <filesystem>
@@ -184,6 +185,40 @@ TEST(FashionMnistDatasetRoot, LoadsTheInstalledFilesWhenPresent) {
   EXPECT_TRUE(torch::bincount(train.labels).equal(torch::full({10}, 6000, torch::kInt64)));
   EXPECT_TRUE(torch::bincount(test.labels).equal(torch::full({10}, 1000, torch::kInt64)));
   EXPECT_LE(train.images.max().item<float>(), 1.0f);
+}
+
+TEST(StimulusSetDataset, ServesATargetsStimuliResizedWithTheLastTenthAsTest) {
+  testing::TempDir dir;
+  torch::manual_seed(5);
+  sdk::SimilarityTarget target;
+  target.stimuli = torch::rand({20, 1, 36, 64});
+  target.embeddings = sdk::unit_embeddings(torch::randn({20, 4}));
+  sdk::save_similarity_target(target, dir.file("target"));
+
+  auto as_stored = make_dataset("stimulus_set", {{"path", dir.file("target")},
+                                                 {"height", int64_t{0}}, {"width", int64_t{0}}});
+  EXPECT_EQ(as_stored->info().height, 36);
+  EXPECT_EQ(as_stored->info().num_classes, 1);
+  sdk::Split train = as_stored->train(), test = as_stored->test();
+  ASSERT_EQ(train.size(), 18);
+  ASSERT_EQ(test.size(), 2);
+  EXPECT_TRUE(torch::allclose(train.images, target.stimuli.slice(0, 0, 18)));
+  EXPECT_TRUE(torch::allclose(test.images, target.stimuli.slice(0, 18)));
+  EXPECT_EQ(test.labels.sum().item<int64_t>(), 0);
+
+  sdk::Split resized = make_dataset("stimulus_set", {{"path", dir.file("target")}})->train();
+  EXPECT_EQ(resized.images.sizes(), (std::vector<int64_t>{18, 1, 32, 32}));
+}
+
+TEST(StimulusSetDataset, NamesAFolderWithoutStimuli) {
+  testing::TempDir dir;
+  try {
+    make_dataset("stimulus_set", {{"path", dir.file("nothing")}});
+    FAIL();
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              dir.file("nothing") + ": no such stimulus set folder (expected stimuli.npy)");
+  }
 }
 
 }  // namespace

@@ -1,0 +1,84 @@
+// `stimulus_set`: the images of a stimulus set as a dataset — any folder with
+// a stimuli.npy, every similarity target among them (what `neuroreg target
+// simulate-v1` and the neural pipeline write). So the images a target is
+// about can be shown to a model like any other data: to look at them, to
+// evaluate on them, or to pre-train on them.
+//
+// Stimuli have no classes: every label is 0 of one class, "stimulus". The last
+// `test_fraction` of the stimuli (in file order) is the test split.
+#include <neuroreg/sdk.h>
+#include <torch/torch.h>
+
+namespace {
+
+using neuroreg::sdk::DatasetContext;
+using neuroreg::sdk::DatasetInfo;
+using neuroreg::sdk::Options;
+using neuroreg::sdk::Split;
+
+class StimulusSet : public neuroreg::sdk::Dataset {
+ public:
+  explicit StimulusSet(const Options& options)
+      : path_(options.get_string("path")),
+        height_(options.get_int("height")),
+        width_(options.get_int("width")),
+        test_fraction_(options.get_float("test_fraction")) {
+    if (height_ < 0 || width_ < 0 || (height_ == 0) != (width_ == 0)) {
+      throw std::invalid_argument(
+          "stimulus_set: options 'height' and 'width' must both be 0 (the stimuli's size) or "
+          "both positive, got " + std::to_string(height_) + "×" + std::to_string(width_));
+    }
+    if (!(test_fraction_ >= 0.0 && test_fraction_ < 1.0)) {
+      throw std::invalid_argument("stimulus_set: option 'test_fraction' must lie in [0, 1), got " +
+                                  std::to_string(test_fraction_));
+    }
+    namespace F = torch::nn::functional;
+    torch::Tensor stimuli = neuroreg::sdk::load_stimuli(path_);
+    if (height_ == 0) {
+      height_ = stimuli.size(2);
+      width_ = stimuli.size(3);
+    } else if (stimuli.size(2) != height_ || stimuli.size(3) != width_) {
+      const bool shrinking = stimuli.size(2) > height_ || stimuli.size(3) > width_;
+      stimuli = F::interpolate(stimuli, F::InterpolateFuncOptions()
+                                            .size(std::vector<int64_t>{height_, width_})
+                                            .mode(torch::kBilinear)
+                                            .align_corners(false)
+                                            .antialias(shrinking))
+                    .clamp(0.0, 1.0);
+    }
+    const int64_t n = stimuli.size(0);
+    const auto test = static_cast<int64_t>(test_fraction_ * static_cast<double>(n));
+    train_ = {stimuli.slice(0, 0, n - test), torch::zeros({n - test}, torch::kLong)};
+    test_ = {stimuli.slice(0, n - test), torch::zeros({test}, torch::kLong)};
+  }
+
+  DatasetInfo info() const override { return {1, height_, width_, 1, {"stimulus"}}; }
+  Split train() override { return train_; }
+  Split test() override { return test_; }
+
+ private:
+  std::string path_;
+  int64_t height_, width_;
+  double test_fraction_;
+  Split train_, test_;
+};
+
+void register_components(neuroreg::sdk::Registrar& registrar) {
+  neuroreg::sdk::OptionList options;
+  options
+      .add_required("path", neuroreg::sdk::OptionType::kString,
+                    "stimulus set folder (its stimuli.npy; any similarity target folder)")
+      .add_int("height", 32, "resize the stimuli to this height; 0 with width 0: as stored")
+      .add_int("width", 32, "resize the stimuli to this width; 0 with height 0: as stored")
+      .add_float("test_fraction", 0.1, "the last fraction of the stimuli is the test split");
+  registrar.add_dataset(
+      {"stimulus_set", "the stimuli of a stimulus set or similarity target, one class",
+       options.specs()},
+      [](const Options& opts, const DatasetContext&) {
+        return std::make_shared<StimulusSet>(opts);
+      });
+}
+
+}  // namespace
+
+NEUROREG_PLUGIN("stimulus_set", "0.1.0", register_components)
