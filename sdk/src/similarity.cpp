@@ -55,8 +55,10 @@ torch::Tensor similarity_loss(const torch::Tensor& s_model, const torch::Tensor&
 
 void add_similarity_options(OptionList& options) {
   options
-      .add_string_list("taps", {"1", "5", "9", "13", "17"},
-                       "feature taps to match, by name or conv layer number (Eq. 10)")
+      .add_string_list("taps", {"stem", "group1", "group2", "group3", "group4"},
+                       "feature taps to match, by name, alias or conv layer number (Eq. 10); "
+                       "default: the stem and each group's end (ResNet18 layers 1, 5, 9, 13, "
+                       "17 as in the paper; ResNet34 1, 7, 15, 27, 33)")
       .add_bool("train_gamma", true,
                 "learn the layer mixing γ (softmax, initially equal); false keeps it equal")
       .add_float("clamp_epsilon", 1e-3,

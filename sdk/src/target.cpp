@@ -141,7 +141,8 @@ SimilarityTarget load_similarity_target(const std::string& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
     throw std::runtime_error(dir + ": no such similarity target folder (expected " + kStimuli +
-                             " and " + kEmbeddings + " or " + kDense + ")");
+                             " and " + kEmbeddings + " or " + kDense +
+                             "; 'neuroreg target simulate-v1 --out DIR' writes simulated ones)");
   }
   const fs::path root(dir);
   SimilarityTarget t;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "support/builtin_plugins.h"
@@ -136,6 +137,22 @@ TEST_F(RunConfigTest, MissingFileIsNamed) {
   PluginLoader loader(registry);
   EXPECT_EQ(load_run_config("/no/such.toml", loader, registry).status().message(),
             "/no/such.toml: no such config file");
+}
+
+// Every shipped config stays valid as the components' keys change.
+TEST(ShippedConfigs, AllPassConfigCheck) {
+  Registry& registry = const_cast<Registry&>(testing::builtin_registry());
+  PluginLoader loader(registry);
+  int checked = 0;
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(std::string(NEUROREG_SOURCE_DIR) + "/configs")) {
+    if (entry.path().extension() != ".toml") continue;
+    SCOPED_TRACE(entry.path().string());
+    auto config = load_run_config(entry.path().string(), loader, registry);
+    EXPECT_TRUE(config.ok()) << config.status().message();
+    ++checked;
+  }
+  EXPECT_GE(checked, 9);
 }
 
 }  // namespace

@@ -121,5 +121,23 @@ TEST(VggRegularizer, SaysWhereToGetTheWeightsWhenTheFileIsMissing) {
   }
 }
 
+TEST(VggRegularizer, RefusesToRunWithoutWeightsUnlessToldTheyAreRandom) {
+  sdk::DatasetInfo info;
+  const std::string expected =
+      "vgg: set option 'weights' to torchvision's ImageNet vgg19 state dict "
+      "(vgg19-dcbb9e9d.pth); only to time the control, leave it empty and set "
+      "random_weights = true";
+  for (const auto& options : std::vector<std::map<std::string, sdk::OptionValue>>{
+           {}, {{"weights", std::string("w.pth")}, {"random_weights", true}}}) {
+    try {
+      make(info, options);
+      FAIL();
+    } catch (const std::invalid_argument& e) {
+      EXPECT_EQ(std::string(e.what()), expected);
+    }
+  }
+  EXPECT_NO_THROW(make(info, {{"random_weights", true}}));
+}
+
 }  // namespace
 }  // namespace neuroreg

@@ -28,6 +28,12 @@ std::shared_ptr<Backbone> make_vgg(const Options& options, const RegularizerCont
   if (!context.make_backbone) {
     throw std::invalid_argument("vgg: this host cannot create the vgg19 backbone it needs");
   }
+  if (options.get_string("weights").empty() != options.get_bool("random_weights")) {
+    throw std::invalid_argument(
+        "vgg: set option 'weights' to torchvision's ImageNet vgg19 state dict "
+        "(vgg19-dcbb9e9d.pth); only to time the control, leave it empty and set "
+        "random_weights = true");
+  }
   auto vgg = context.make_backbone(
       "vgg19", {{"weights", options.get_string("weights")},
                 {"freeze", true},
@@ -104,8 +110,10 @@ class VggRegularizer : public neuroreg::sdk::Regularizer {
 void register_components(neuroreg::sdk::Registrar& registrar) {
   neuroreg::sdk::OptionList options;
   options
-      .add_required("weights", neuroreg::sdk::OptionType::kString,
-                    "torchvision's ImageNet vgg19 state dict (vgg19-dcbb9e9d.pth)")
+      .add_string("weights", "", "torchvision's ImageNet vgg19 state dict (vgg19-dcbb9e9d.pth)")
+      .add_bool("random_weights", false,
+                "no weights file: a randomly initialised VGG19, for timing only (the target "
+                "then means nothing)")
       .add_string("stimuli", "",
                   "stimulus set folder (its stimuli.npy; a neural target folder works); empty: "
                   "the task batch")
