@@ -69,22 +69,38 @@ StepResult Trainer::step(const torch::Tensor& images_in, const torch::Tensor& la
   torch::Tensor labels = labels_in.to(device_);
   model_->train();
   regularizer_->train();
+  optimizer_->zero_grad();
   const std::vector<int> taps = regularizer_->task_taps();
+  const torch::Tensor clean = unaugmented.defined() ? unaugmented.to(device_) : torch::Tensor();
+  // A regularizer that brings its own batch (no task taps) runs and is
+  // backpropagated first, so its graph is freed before the task pass: the
+  // step holds one pass's activations at a time, not two. Gradients add up
+  // to those of L_task + α·L_sim all the same.
+  const bool own_batch = taps.empty();
+  torch::Tensor sim_loss;
+  if (own_batch) {
+    const std::vector<torch::Tensor> no_features;
+    sim_loss = regularizer_->loss(
+        {*model_, images, labels, no_features, global_step_, clean});
+    if (sim_loss.defined() && sim_loss.requires_grad()) (alpha_ * sim_loss).backward();
+  }
   sdk::TappedForward forward = model_->forward_taps(images, taps, /*with_logits=*/true);
   if (forward.features.size() != taps.size()) {
     throw std::runtime_error("backbone returned " + std::to_string(forward.features.size()) +
                              " taps for " + std::to_string(taps.size()) + " requested");
   }
   torch::Tensor task_loss = torch::nn::functional::cross_entropy(forward.logits, labels);
-  sdk::RegularizerInput input{*model_, images, labels, forward.features, global_step_,
-                              unaugmented.defined() ? unaugmented.to(device_) : torch::Tensor()};
-  torch::Tensor sim_loss = regularizer_->loss(input);
-  torch::Tensor loss = sim_loss.defined() ? task_loss + alpha_ * sim_loss : task_loss;
+  if (!own_batch) {
+    sim_loss = regularizer_->loss({*model_, images, labels, forward.features, global_step_, clean});
+  }
+  // What is left to backpropagate: the task loss, plus L_sim when it shares
+  // the task pass.
+  torch::Tensor pending = sim_loss.defined() && !own_batch ? task_loss + alpha_ * sim_loss : task_loss;
 
   StepResult result;
-  result.loss = loss.item<double>();
   result.task_loss = task_loss.item<double>();
   result.regularizer_loss = sim_loss.defined() ? sim_loss.item<double>() : 0.0;
+  result.loss = result.task_loss + alpha_ * result.regularizer_loss;
   if (!std::isfinite(result.loss)) {
     throw std::runtime_error(absl::StrFormat(
         "non-finite loss at step %d: task loss %g, regularizer loss %g, alpha %g; stopping. %s",
@@ -92,8 +108,7 @@ StepResult Trainer::step(const torch::Tensor& images_in, const torch::Tensor& la
         last_checkpoint_.empty() ? "No checkpoint was written yet."
                                  : "Last good checkpoint: " + last_checkpoint_));
   }
-  optimizer_->zero_grad();
-  loss.backward();
+  pending.backward();
   optimizer_->step();
   result.correct = forward.logits.argmax(1).eq(labels).sum().item<int64_t>();
   result.images = labels.size(0);

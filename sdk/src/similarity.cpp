@@ -7,6 +7,26 @@
 #include <stdexcept>
 
 namespace neuroreg::sdk {
+namespace {
+
+// G = X Xᵀ with a backward that uses the symmetry: dX = (dG + dGᵀ) X is one
+// matrix product where autograd's generic rule for X·Xᵀ runs two. The
+// product over the features is the similarity's only cost that grows with
+// them, so this takes a third off it.
+struct Gram : public torch::autograd::Function<Gram> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& rows) {
+    ctx->save_for_backward({rows});
+    return rows.matmul(rows.t());
+  }
+  static torch::autograd::tensor_list backward(torch::autograd::AutogradContext* ctx,
+                                               torch::autograd::tensor_list grads) {
+    const torch::Tensor rows = ctx->get_saved_variables()[0];
+    const torch::Tensor& g = grads[0];
+    return {(g + g.t()).matmul(rows)};
+  }
+};
+
+}  // namespace
 
 torch::Tensor centred_unit_rows(const torch::Tensor& x) {
   if (x.dim() < 1 || x.size(0) < 2) {
@@ -28,7 +48,7 @@ torch::Tensor centred_cosine_similarity(const torch::Tensor& x) {
   // pass over the features is one matrix product (and one more backwards),
   // where centring the features first would cost several elementwise passes.
   const torch::Tensor rows = x.reshape({x.size(0), -1});
-  const torch::Tensor gram = rows.matmul(rows.t());
+  const torch::Tensor gram = Gram::apply(rows);
   const torch::Tensor row_mean = gram.mean(1, /*keepdim=*/true);
   const torch::Tensor centred = gram - row_mean - row_mean.t() + gram.mean();
   const torch::Tensor norms = centred.diagonal().clamp_min(0).sqrt();

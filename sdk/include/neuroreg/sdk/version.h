@@ -3,10 +3,13 @@
 // NEUROREG_SDK_VERSION is the ABI version of the plugin SDK. The host refuses
 // a plugin whose recorded version differs from its own: the interfaces below
 // are C++ classes, so any change to them is an ABI change and bumps this.
+//   1  the first SDK
+//   2  RegularizerInput.unaugmented, RegularizerContext.make_backbone,
+//      SimilarityMatcher drops collapsed taps (drop_gamma_below)
 #pragma once
 
 #ifndef NEUROREG_SDK_VERSION
-#define NEUROREG_SDK_VERSION 1
+#define NEUROREG_SDK_VERSION 2
 #endif
 
 /// Marks SDK symbols that cross the plugin boundary. Everything is built with
