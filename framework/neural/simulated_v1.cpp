@@ -1,6 +1,7 @@
 #include "neural/simulated_v1.h"
 
 #include <absl/strings/str_format.h>
+#include <neuroreg/sdk/stimuli.h>
 #include <neuroreg/sdk/target.h>
 #include <torch/torch.h>
 
@@ -71,15 +72,7 @@ V1Population::V1Population(const V1Settings& s) : settings_(s) {
 }
 
 torch::Tensor V1Population::drive(const torch::Tensor& stimuli) const {
-  namespace F = torch::nn::functional;
-  torch::Tensor x = stimuli.to(torch::kFloat);
-  if (x.size(2) != settings_.height || x.size(3) != settings_.width) {
-    x = F::interpolate(x, F::InterpolateFuncOptions()
-                              .size(std::vector<int64_t>{settings_.height, settings_.width})
-                              .mode(torch::kBilinear)
-                              .align_corners(false))
-            .clamp(0, 1);
-  }
+  torch::Tensor x = sdk::resized(stimuli.to(torch::kFloat), settings_.height, settings_.width);
   x = x.reshape({x.size(0), -1});
   const torch::Tensor e = x.matmul(even_.t());
   const torch::Tensor o = x.matmul(odd_.t());
@@ -106,15 +99,8 @@ void write_simulated_v1_targets(const V1Population& population, const torch::Ten
                                 const std::string& source, const std::string& out_dir,
                                 std::ostream& log) {
   const V1Settings& s = population.settings();
-  namespace F = torch::nn::functional;
   // The stimuli as the population saw them: resized to its grid.
-  const torch::Tensor shown =
-      F::interpolate(stimuli.to(torch::kFloat),
-                     F::InterpolateFuncOptions()
-                         .size(std::vector<int64_t>{s.height, s.width})
-                         .mode(torch::kBilinear)
-                         .align_corners(false))
-          .clamp(0, 1);
+  const torch::Tensor shown = sdk::resized(stimuli.to(torch::kFloat), s.height, s.width);
   log << absl::StrFormat("simulate: %d neurons (%.0f%% complex) on %d stimuli of %d×%d\n",
                          s.neurons, 100 * s.complex_fraction, stimuli.size(0), s.height, s.width);
   const torch::Tensor rates = population.rates(shown);

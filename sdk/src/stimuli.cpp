@@ -8,24 +8,26 @@
 
 namespace neuroreg::sdk {
 
+torch::Tensor resized(const torch::Tensor& images, int64_t height, int64_t width) {
+  if (images.size(2) == height && images.size(3) == width) return images;
+  namespace F = torch::nn::functional;
+  const bool shrinking = images.size(2) > height || images.size(3) > width;
+  return F::interpolate(images, F::InterpolateFuncOptions()
+                                    .size(std::vector<int64_t>{height, width})
+                                    .mode(torch::kBilinear)
+                                    .align_corners(false)
+                                    .antialias(shrinking))
+      .clamp(0.0, 1.0);
+}
+
 StimulusBatches::StimulusBatches(const torch::Tensor& stimuli, const DatasetInfo& input,
                                  uint64_t seed)
     : seed_(seed) {
   if (stimuli.dim() != 4 || stimuli.size(1) != 1) {
     throw std::invalid_argument("stimuli must be N×1×H×W, got " + c10::str(stimuli.sizes()));
   }
-  torch::Tensor resized = stimuli.to(torch::kFloat);
-  if (stimuli.size(2) != input.height || stimuli.size(3) != input.width) {
-    const bool shrinking = stimuli.size(2) > input.height || stimuli.size(3) > input.width;
-    namespace F = torch::nn::functional;
-    resized = F::interpolate(resized, F::InterpolateFuncOptions()
-                                          .size(std::vector<int64_t>{input.height, input.width})
-                                          .mode(torch::kBilinear)
-                                          .align_corners(false)
-                                          .antialias(shrinking))
-                  .clamp(0.0, 1.0);
-  }
-  stimuli_ = input.channels == 1 ? resized : resized.repeat({1, input.channels, 1, 1});
+  const torch::Tensor shown = resized(stimuli.to(torch::kFloat), input.height, input.width);
+  stimuli_ = input.channels == 1 ? shown : shown.repeat({1, input.channels, 1, 1});
 }
 
 torch::Tensor StimulusBatches::indices(int64_t step, int64_t batch) const {

@@ -85,16 +85,25 @@ TEST(Similarity, RefusesASingleImage) {
   EXPECT_THROW(centred_cosine_similarity(torch::ones({1, 4})), std::invalid_argument);
 }
 
-TEST(SimilarityMatcher, StartsWithEqualGammaAndMixesLayers) {
+std::shared_ptr<Backbone> tiny_resnet() {
   const auto& registry = neuroreg::testing::builtin_registry();
-  DatasetInfo info;
-  auto model = registry.make_backbone(
+  return registry.make_backbone(
       "resnet18", registry.defaults(ComponentKind::kBackbone, "resnet18", {{"width", int64_t{2}}}),
-      {info});
+      {DatasetInfo{}});
+}
+
+// The shared similarity options at their defaults.
+Options similarity_options() {
   OptionList list;
   add_similarity_options(list);
   Options options;
   for (const OptionSpec& spec : list.specs()) options.set(spec.name, *spec.default_value);
+  return options;
+}
+
+TEST(SimilarityMatcher, StartsWithEqualGammaAndMixesLayers) {
+  auto model = tiny_resnet();
+  Options options = similarity_options();
   options.set("taps", std::vector<std::string>{"stem", "5"});
   SimilarityMatcher matcher(*model, options);
   EXPECT_EQ(matcher.tap_indices(), (std::vector<int>{0, 4}));
@@ -112,15 +121,8 @@ TEST(SimilarityMatcher, StartsWithEqualGammaAndMixesLayers) {
 }
 
 TEST(SimilarityMatcher, DropsATapWhoseGammaCollapsesAndKeepsItDroppedAcrossACheckpoint) {
-  const auto& registry = neuroreg::testing::builtin_registry();
-  DatasetInfo info;
-  auto model = registry.make_backbone(
-      "resnet18", registry.defaults(ComponentKind::kBackbone, "resnet18", {{"width", int64_t{2}}}),
-      {info});
-  OptionList list;
-  add_similarity_options(list);
-  Options options;
-  for (const OptionSpec& spec : list.specs()) options.set(spec.name, *spec.default_value);
+  auto model = tiny_resnet();
+  Options options = similarity_options();
   options.set("taps", std::vector<std::string>{"1", "5", "9"});
   options.set("drop_gamma_below", 0.1);
   SimilarityMatcher matcher(*model, options);
@@ -155,15 +157,8 @@ TEST(SimilarityMatcher, DropsATapWhoseGammaCollapsesAndKeepsItDroppedAcrossAChec
 }
 
 TEST(SimilarityMatcher, RefusesADropThresholdThatWouldDropEveryTapAtTheStart) {
-  const auto& registry = neuroreg::testing::builtin_registry();
-  DatasetInfo info;
-  auto model = registry.make_backbone(
-      "resnet18", registry.defaults(ComponentKind::kBackbone, "resnet18", {{"width", int64_t{2}}}),
-      {info});
-  OptionList list;
-  add_similarity_options(list);
-  Options options;
-  for (const OptionSpec& spec : list.specs()) options.set(spec.name, *spec.default_value);
+  auto model = tiny_resnet();
+  Options options = similarity_options();
   options.set("taps", std::vector<std::string>{"1", "5"});
   options.set("drop_gamma_below", 0.5);
   try {

@@ -32,19 +32,12 @@ class StimulusSet : public neuroreg::sdk::Dataset {
       throw std::invalid_argument("stimulus_set: option 'test_fraction' must lie in [0, 1), got " +
                                   std::to_string(test_fraction_));
     }
-    namespace F = torch::nn::functional;
     torch::Tensor stimuli = neuroreg::sdk::load_stimuli(path_);
     if (height_ == 0) {
       height_ = stimuli.size(2);
       width_ = stimuli.size(3);
-    } else if (stimuli.size(2) != height_ || stimuli.size(3) != width_) {
-      const bool shrinking = stimuli.size(2) > height_ || stimuli.size(3) > width_;
-      stimuli = F::interpolate(stimuli, F::InterpolateFuncOptions()
-                                            .size(std::vector<int64_t>{height_, width_})
-                                            .mode(torch::kBilinear)
-                                            .align_corners(false)
-                                            .antialias(shrinking))
-                    .clamp(0.0, 1.0);
+    } else {
+      stimuli = neuroreg::sdk::resized(stimuli, height_, width_);
     }
     const int64_t n = stimuli.size(0);
     const auto test = static_cast<int64_t>(test_fraction_ * static_cast<double>(n));
