@@ -63,8 +63,8 @@ std::vector<BenchResult> run_step_bench(const RunConfig& config, const Registry&
     torch::manual_seed(seed);
     auto model = registry.make_backbone(config.backbone.name, config.backbone.options, {data.info});
     model->to(device);
-    auto regularizer = registry.make_regularizer(reg.name, reg.options,
-                                                 registry.regularizer_context(*model, data.info, seed));
+    auto regularizer = registry.make_regularizer(
+        reg.name, reg.options, registry.regularizer_context(*model, data.info, seed));
     regularizer->to(device);
     auto trainer = std::make_unique<Trainer>(model, regularizer, reg.options.get_float("alpha"),
                                              config.train, device, seed, discard,

@@ -11,8 +11,8 @@
 #include "bench/step_bench.h"
 #include "config/run_config.h"
 #include "data/task_data.h"
-#include "neural/simulated_v1.h"
 #include "experiment/comparison.h"
+#include "neural/simulated_v1.h"
 #include "plugin_host/plugin_loader.h"
 #include "record/record_io.h"
 #include "runtime/runtime.h"
@@ -90,8 +90,8 @@ std::string parse_args(int argc, char** argv, Args& args) {
     } else if (arg == "--device") {
       if (!value(v)) return "--device needs auto, cpu or cuda";
       args.overrides.device = v;
-    } else if (arg == "--rounds" || arg == "--steps" || arg == "--stimuli" ||
-               arg == "--neurons" || arg == "--seed") {
+    } else if (arg == "--rounds" || arg == "--steps" || arg == "--stimuli" || arg == "--neurons" ||
+               arg == "--seed") {
       const int least = arg == "--seed" ? 0 : 1;
       if (!value(v)) return arg + " needs a number";
       int n = 0;
@@ -212,12 +212,13 @@ int simulate_v1(const SimulateArgs& args, const Registry& registry, std::ostream
   sdk::Split train = dataset->train();
   check_split(train, dataset->info(), args.dataset + " train");
   if (args.stimuli > train.size()) {
-    err << "neuroreg: error: --stimuli " << args.stimuli << " is more than the "
-        << train.size() << " training images of " << args.dataset << "\n";
+    err << "neuroreg: error: --stimuli " << args.stimuli << " is more than the " << train.size()
+        << " training images of " << args.dataset << "\n";
     return 1;
   }
   auto gen = at::detail::createCPUGenerator(seed);
-  const torch::Tensor pick = torch::randperm(train.size(), gen, torch::kLong).slice(0, 0, args.stimuli);
+  const torch::Tensor pick =
+      torch::randperm(train.size(), gen, torch::kLong).slice(0, 0, args.stimuli);
   // Grayscale stimuli, as the recordings' screens showed them.
   const torch::Tensor stimuli = train.images.index_select(0, pick).mean(1, /*keepdim=*/true);
   V1Settings settings;

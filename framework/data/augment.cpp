@@ -1,9 +1,9 @@
 #include "data/augment.h"
 
-#include <stdexcept>
-
 #include <neuroreg/sdk/random.h>
 #include <torch/torch.h>
+
+#include <stdexcept>
 
 namespace neuroreg {
 
@@ -18,8 +18,8 @@ Augmentation Augmentation::from_options(const sdk::Options& dataset) {
   return a;
 }
 
-torch::Tensor augment(const torch::Tensor& images, const Augmentation& augmentation,
-                      uint64_t seed, int64_t step) {
+torch::Tensor augment(const torch::Tensor& images, const Augmentation& augmentation, uint64_t seed,
+                      int64_t step) {
   if (!augmentation.any()) return images;
   torch::Generator generator = sdk::step_generator(seed ^ 0xA5A5A5A5ull, step);
   const int64_t n = images.size(0), h = images.size(2), w = images.size(3);

@@ -2,10 +2,10 @@
 // padding, horizontal flip), as the paper's CIFAR training uses it.
 #pragma once
 
-#include <cstdint>
-
 #include <neuroreg/sdk/options.h>
 #include <torch/types.h>
+
+#include <cstdint>
 
 namespace neuroreg {
 
@@ -21,7 +21,7 @@ struct Augmentation {
 
 /// Augments a batch N×C×H×W. The draws come from (seed, step), so a resumed
 /// run augments exactly as an unbroken one.
-torch::Tensor augment(const torch::Tensor& images, const Augmentation& augmentation,
-                      uint64_t seed, int64_t step);
+torch::Tensor augment(const torch::Tensor& images, const Augmentation& augmentation, uint64_t seed,
+                      int64_t step);
 
 }  // namespace neuroreg

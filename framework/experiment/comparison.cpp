@@ -4,6 +4,7 @@
 #include <absl/time/clock.h>
 #include <absl/time/time.h>
 #include <google/protobuf/stubs/common.h>
+#include <neuroreg/sdk/atomic_file.h>
 #include <torch/torch.h>
 #include <torch/version.h>
 
@@ -14,7 +15,6 @@
 #include "data/task_data.h"
 #include "eval/noise_eval.h"
 #include "record/record_io.h"
-#include <neuroreg/sdk/atomic_file.h>
 #include "runtime/runtime.h"
 #include "train/trainer.h"
 
@@ -89,7 +89,8 @@ std::vector<record::RunRecord> run_comparison(const RunConfig& config, const Reg
     if (overrides.resume && fs::exists(record_path)) {
       previous = read_run_record(record_path);
       if (previous->effective_config() != record.effective_config()) {
-        throw std::runtime_error(record_path + ": cannot resume: the config changed since this "
+        throw std::runtime_error(record_path +
+                                 ": cannot resume: the config changed since this "
                                  "run started (compare its effective config with 'neuroreg show')");
       }
       if (previous->has_evaluation()) {
@@ -104,11 +105,11 @@ std::vector<record::RunRecord> run_comparison(const RunConfig& config, const Reg
     torch::manual_seed(seed);
     auto model = registry.make_backbone(config.backbone.name, config.backbone.options, {data.info});
     model->to(device);
-    auto regularizer = registry.make_regularizer(reg_config.name, reg_config.options,
-                                                 registry.regularizer_context(*model, data.info, seed));
+    auto regularizer = registry.make_regularizer(
+        reg_config.name, reg_config.options, registry.regularizer_context(*model, data.info, seed));
     regularizer->to(device);
-    Trainer trainer(model, regularizer, reg_config.options.get_float("alpha"), config.train,
-                    device, seed, log, Augmentation::from_options(config.dataset.options));
+    Trainer trainer(model, regularizer, reg_config.options.get_float("alpha"), config.train, device,
+                    seed, log, Augmentation::from_options(config.dataset.options));
 
     int first_epoch = 0;
     double previous_seconds = 0;
@@ -147,7 +148,7 @@ std::vector<record::RunRecord> run_comparison(const RunConfig& config, const Reg
     records.push_back(std::move(record));
   }
   sdk::write_file_atomically((fs::path(run_dir) / "comparison.txt").string(),
-                        format_comparison(records));
+                             format_comparison(records));
   return records;
 }
 

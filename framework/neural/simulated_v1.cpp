@@ -48,10 +48,14 @@ V1Population::V1Population(const V1Settings& s) : settings_(s) {
   const torch::Tensor sigma = (0.5 / freq).clamp_min(1.5);
   constexpr double kAspect = 0.7;
 
-  const torch::Tensor ys = torch::arange(s.height, torch::kDouble).view({-1, 1})
-                               .expand({s.height, s.width}).reshape({1, -1});
-  const torch::Tensor xs = torch::arange(s.width, torch::kDouble).view({1, -1})
-                               .expand({s.height, s.width}).reshape({1, -1});
+  const torch::Tensor ys = torch::arange(s.height, torch::kDouble)
+                               .view({-1, 1})
+                               .expand({s.height, s.width})
+                               .reshape({1, -1});
+  const torch::Tensor xs = torch::arange(s.width, torch::kDouble)
+                               .view({1, -1})
+                               .expand({s.height, s.width})
+                               .reshape({1, -1});
   const torch::Tensor dx = xs - cx, dy = ys - cy;
   const torch::Tensor along = dx * theta.cos() + dy * theta.sin();
   const torch::Tensor across = -dx * theta.sin() + dy * theta.cos();
@@ -110,9 +114,13 @@ void write_simulated_v1_targets(const V1Population& population, const torch::Ten
       "stimuli: %s, resized to %d×%d",
       s.neurons, 100 * s.complex_fraction, s.mean_peak_rate, s.seed, source, s.height, s.width);
 
-  sdk::SimilarityTarget model{shown, sdk::unit_embeddings(rates), {},
+  sdk::SimilarityTarget model{shown,
+                              sdk::unit_embeddings(rates),
+                              {},
                               how + "\nS from noise-free rates (the truth S_model estimates)\n"};
-  sdk::SimilarityTarget data{shown, sdk::unit_embeddings(single), {},
+  sdk::SimilarityTarget data{shown,
+                             sdk::unit_embeddings(single),
+                             {},
                              how + "\nS from one Poisson trial per stimulus (S_data, Eq. 2)\n"};
   const std::string model_dir = (std::filesystem::path(out_dir) / "model").string();
   const std::string data_dir = (std::filesystem::path(out_dir) / "data").string();

@@ -111,8 +111,8 @@ std::shared_ptr<sdk::Regularizer> Registry::make_regularizer(
 }
 
 sdk::RegularizerContext Registry::regularizer_context(sdk::Backbone& model,
-                                                       const sdk::DatasetInfo& input,
-                                                       uint64_t seed) const {
+                                                      const sdk::DatasetInfo& input,
+                                                      uint64_t seed) const {
   sdk::RegularizerContext context{model, input, seed};
   context.make_backbone = [this, input](const std::string& name,
                                         const std::map<std::string, sdk::OptionValue>& options) {

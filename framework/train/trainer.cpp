@@ -1,6 +1,7 @@
 #include "train/trainer.h"
 
 #include <absl/strings/str_format.h>
+#include <neuroreg/sdk/atomic_file.h>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -10,7 +11,6 @@
 
 #include "eval/noise_eval.h"
 #include "record/record_io.h"
-#include <neuroreg/sdk/atomic_file.h>
 
 namespace neuroreg {
 namespace {
@@ -80,8 +80,7 @@ StepResult Trainer::step(const torch::Tensor& images_in, const torch::Tensor& la
   torch::Tensor sim_loss;
   if (own_batch) {
     const std::vector<torch::Tensor> no_features;
-    sim_loss = regularizer_->loss(
-        {*model_, images, labels, no_features, global_step_, clean});
+    sim_loss = regularizer_->loss({*model_, images, labels, no_features, global_step_, clean});
     if (sim_loss.defined() && sim_loss.requires_grad()) (alpha_ * sim_loss).backward();
   }
   sdk::TappedForward forward = model_->forward_taps(images, taps, /*with_logits=*/true);
@@ -95,7 +94,8 @@ StepResult Trainer::step(const torch::Tensor& images_in, const torch::Tensor& la
   }
   // What is left to backpropagate: the task loss, plus L_sim when it shares
   // the task pass.
-  torch::Tensor pending = sim_loss.defined() && !own_batch ? task_loss + alpha_ * sim_loss : task_loss;
+  torch::Tensor pending =
+      sim_loss.defined() && !own_batch ? task_loss + alpha_ * sim_loss : task_loss;
 
   StepResult result;
   result.task_loss = task_loss.item<double>();
@@ -134,10 +134,9 @@ record::EpochMetrics Trainer::run_epoch(int epoch, const sdk::Split& train,
   for (int64_t s = 0; s < steps; ++s) {
     torch::Tensor idx = order.slice(0, s * batch_size_, (s + 1) * batch_size_);
     torch::Tensor images = train.images.index_select(0, idx);
-    StepResult r = augmentation_.any()
-                       ? step(augment(images, augmentation_, seed_, global_step_),
-                              train.labels.index_select(0, idx), images)
-                       : step(images, train.labels.index_select(0, idx));
+    StepResult r = augmentation_.any() ? step(augment(images, augmentation_, seed_, global_step_),
+                                              train.labels.index_select(0, idx), images)
+                                       : step(images, train.labels.index_select(0, idx));
     sum.loss += r.loss;
     sum.task_loss += r.task_loss;
     sum.regularizer_loss += r.regularizer_loss;
@@ -227,8 +226,10 @@ int Trainer::load_checkpoint(const std::string& path) {
     last_checkpoint_ = path;
     return static_cast<int>(next_epoch.item<int64_t>());
   } catch (const c10::Error& e) {
-    throw std::runtime_error(path + ": cannot resume from this checkpoint (written by another "
-                             "config or version?): " + e.what_without_backtrace());
+    throw std::runtime_error(path +
+                             ": cannot resume from this checkpoint (written by another "
+                             "config or version?): " +
+                             e.what_without_backtrace());
   }
 }
 

@@ -17,8 +17,8 @@
 #include <ostream>
 #include <string>
 
-#include "neuroreg/run_record.pb.h"
 #include "data/augment.h"
+#include "neuroreg/run_record.pb.h"
 #include "train/lr_schedule.h"
 
 namespace neuroreg {

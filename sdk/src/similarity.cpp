@@ -104,10 +104,10 @@ SimilarityMatcher::SimilarityMatcher(const Backbone& model, const Options& optio
     throw std::invalid_argument("'clamp_epsilon' must lie in (0, 1)");
   }
   if (!(drop_below_ >= 0.0 && drop_below_ < 1.0 / static_cast<double>(taps_.size()))) {
-    throw std::invalid_argument(
-        "'drop_gamma_below' must lie in [0, 1/taps) = [0, " +
-        std::to_string(1.0 / static_cast<double>(taps_.size())) +
-        "), or every tap would be dropped at the start; got " + std::to_string(drop_below_));
+    throw std::invalid_argument("'drop_gamma_below' must lie in [0, 1/taps) = [0, " +
+                                std::to_string(1.0 / static_cast<double>(taps_.size())) +
+                                "), or every tap would be dropped at the start; got " +
+                                std::to_string(drop_below_));
   }
   const int64_t k = static_cast<int64_t>(taps_.size());
   gamma_logits_ = register_parameter("gamma_logits", torch::zeros({k}),
@@ -177,7 +177,8 @@ void SimilarityMatcher::drop_collapsed_taps() {
   }
   if (!changed) return;
   torch::Tensor mask = torch::empty({static_cast<int64_t>(live.size())}, torch::kBool);
-  for (size_t k = 0; k < live.size(); ++k) mask[static_cast<int64_t>(k)] = static_cast<bool>(live[k]);
+  for (size_t k = 0; k < live.size(); ++k)
+    mask[static_cast<int64_t>(k)] = static_cast<bool>(live[k]);
   live_.copy_(mask.to(live_.device()));
 }
 

@@ -1,10 +1,10 @@
 #include "neuroreg/sdk/stimuli.h"
 
-#include "neuroreg/sdk/random.h"
-
 #include <torch/torch.h>
 
 #include <stdexcept>
+
+#include "neuroreg/sdk/random.h"
 
 namespace neuroreg::sdk {
 

@@ -144,8 +144,8 @@ TEST(ShippedConfigs, AllPassConfigCheck) {
   Registry& registry = const_cast<Registry&>(testing::builtin_registry());
   PluginLoader loader(registry);
   int checked = 0;
-  for (const auto& entry :
-       std::filesystem::recursive_directory_iterator(std::string(NEUROREG_SOURCE_DIR) + "/configs")) {
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(
+           std::string(NEUROREG_SOURCE_DIR) + "/configs")) {
     if (entry.path().extension() != ".toml") continue;
     SCOPED_TRACE(entry.path().string());
     auto config = load_run_config(entry.path().string(), loader, registry);

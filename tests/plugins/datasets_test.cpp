@@ -195,8 +195,9 @@ TEST(StimulusSetDataset, ServesATargetsStimuliResizedWithTheLastTenthAsTest) {
   target.embeddings = sdk::unit_embeddings(torch::randn({20, 4}));
   sdk::save_similarity_target(target, dir.file("target"));
 
-  auto as_stored = make_dataset("stimulus_set", {{"path", dir.file("target")},
-                                                 {"height", int64_t{0}}, {"width", int64_t{0}}});
+  auto as_stored =
+      make_dataset("stimulus_set",
+                   {{"path", dir.file("target")}, {"height", int64_t{0}}, {"width", int64_t{0}}});
   EXPECT_EQ(as_stored->info().height, 36);
   EXPECT_EQ(as_stored->info().num_classes, 1);
   sdk::Split train = as_stored->train(), test = as_stored->test();

@@ -28,7 +28,8 @@ std::string write_weights(const testing::TempDir& dir, const sdk::DatasetInfo& i
   for (const auto& item : vgg->named_parameters()) dict.insert(item.key(), item.value().detach());
   std::vector<char> bytes = torch::pickle_save(c10::IValue(dict));
   const std::string path = dir.file("vgg19.pth");
-  std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(path, std::ios::binary)
+      .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   return path;
 }
 
@@ -74,8 +75,7 @@ TEST(VggRegularizer, MatchesConv3_1SimilarityOfTheLoadedVggOnTheTaskBatch) {
       vgg->forward_taps(images, {sdk::resolve_tap(*vgg, "conv3_1")}, false).features[0]);
   torch::Tensor mixed = 0.5 * sdk::centred_cosine_similarity(task.features[0]) +
                         0.5 * sdk::centred_cosine_similarity(task.features[1]);
-  EXPECT_NEAR(loss.item<double>(), sdk::similarity_loss(mixed, target, 1e-3).item<double>(),
-              1e-5);
+  EXPECT_NEAR(loss.item<double>(), sdk::similarity_loss(mixed, target, 1e-3).item<double>(), 1e-5);
   // The target is not the pixels' similarity: VGG's features make a difference.
   torch::Tensor pixels = sdk::centred_cosine_similarity(images);
   EXPECT_GT((target - pixels).abs().max().item<double>(), 0.05);
@@ -91,8 +91,8 @@ TEST(VggRegularizer, DrawsItsBatchFromAStimulusSetWhenGivenOne) {
   stimuli.embeddings = sdk::unit_embeddings(torch::randn({10, 5}));
   sdk::save_similarity_target(stimuli, dir.file("set"));
 
-  Regularized s = make(info, {{"weights", weights}, {"stimuli", dir.file("set")},
-                              {"batch_size", int64_t{4}}});
+  Regularized s =
+      make(info, {{"weights", weights}, {"stimuli", dir.file("set")}, {"batch_size", int64_t{4}}});
   EXPECT_TRUE(s.regularizer->task_taps().empty());  // its own batch
   torch::Tensor images = torch::rand({6, 1, 32, 32});
   torch::Tensor labels = torch::zeros({6}, torch::kLong);

@@ -26,7 +26,8 @@ class StimulusSet : public neuroreg::sdk::Dataset {
     if (height_ < 0 || width_ < 0 || (height_ == 0) != (width_ == 0)) {
       throw std::invalid_argument(
           "stimulus_set: options 'height' and 'width' must both be 0 (the stimuli's size) or "
-          "both positive, got " + std::to_string(height_) + "×" + std::to_string(width_));
+          "both positive, got " +
+          std::to_string(height_) + "×" + std::to_string(width_));
     }
     if (!(test_fraction_ >= 0.0 && test_fraction_ < 1.0)) {
       throw std::invalid_argument("stimulus_set: option 'test_fraction' must lie in [0, 1), got " +

@@ -31,8 +31,9 @@ class PixelRegularizer : public neuroreg::sdk::Regularizer {
     }
     // The unaugmented batch differs from the task batch: it needs its own pass.
     const std::vector<int> taps = matcher_->tap_indices();
-    return matched(input.unaugmented,
-                   input.model.forward_taps(input.unaugmented, taps, /*with_logits=*/false).features);
+    return matched(
+        input.unaugmented,
+        input.model.forward_taps(input.unaugmented, taps, /*with_logits=*/false).features);
   }
 
   std::map<std::string, double> diagnostics() const override { return matcher_->gamma_by_tap(); }

@@ -34,11 +34,11 @@ std::shared_ptr<Backbone> make_vgg(const Options& options, const RegularizerCont
         "(vgg19-dcbb9e9d.pth); only to time the control, leave it empty and set "
         "random_weights = true");
   }
-  auto vgg = context.make_backbone(
-      "vgg19", {{"weights", options.get_string("weights")},
-                {"freeze", true},
-                {"resize", options.get_int("vgg_resize")},
-                {"width_divisor", options.get_int("vgg_width_divisor")}});
+  auto vgg =
+      context.make_backbone("vgg19", {{"weights", options.get_string("weights")},
+                                      {"freeze", true},
+                                      {"resize", options.get_int("vgg_resize")},
+                                      {"width_divisor", options.get_int("vgg_width_divisor")}});
   vgg->eval();
   return vgg;
 }
@@ -61,8 +61,9 @@ class VggRegularizer : public neuroreg::sdk::Regularizer {
                                  std::make_shared<SimilarityMatcher>(context.model, options))) {
     const int64_t most = batches_ ? batches_->size() : INT64_MAX;
     if (batch_size_ < 0 || batch_size_ == 1 || batch_size_ > most) {
-      throw std::invalid_argument("vgg: option 'batch_size' must be 0 (the task batch size) or 2.." +
-                                  std::to_string(most) + ", got " + std::to_string(batch_size_));
+      throw std::invalid_argument(
+          "vgg: option 'batch_size' must be 0 (the task batch size) or 2.." + std::to_string(most) +
+          ", got " + std::to_string(batch_size_));
     }
     if (!batches_ && batch_size_ != 0) {
       throw std::invalid_argument(
@@ -109,8 +110,7 @@ class VggRegularizer : public neuroreg::sdk::Regularizer {
 
 void register_components(neuroreg::sdk::Registrar& registrar) {
   neuroreg::sdk::OptionList options;
-  options
-      .add_string("weights", "", "torchvision's ImageNet vgg19 state dict (vgg19-dcbb9e9d.pth)")
+  options.add_string("weights", "", "torchvision's ImageNet vgg19 state dict (vgg19-dcbb9e9d.pth)")
       .add_bool("random_weights", false,
                 "no weights file: a randomly initialised VGG19, for timing only (the target "
                 "then means nothing)")

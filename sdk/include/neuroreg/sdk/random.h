@@ -1,9 +1,9 @@
 // Randomness that a resumed run reproduces without stored state.
 #pragma once
 
-#include <cstdint>
-
 #include <ATen/core/Generator.h>
+
+#include <cstdint>
 
 #include "neuroreg/sdk/version.h"
 

@@ -4,7 +4,9 @@
 // its unweighted loss for one training step. It may ask for taps of the task
 // batch's forward pass (task_taps), which the host computes in the same pass
 // as the logits, so matching on the task batch costs no extra forward. A
-// regularizer with its own stimulus batch runs model.forward_taps itself.
+// regularizer with its own stimulus batch asks for no task taps and runs
+// model.forward_taps itself; the host calls it before the task pass and
+// backpropagates its loss at once, so only one pass's activations are held.
 // Regularizers are torch modules: parameters they register (e.g. the layer
 // mixing logits γ) are trained by the host's optimizer, without weight decay.
 #pragma once

@@ -13,8 +13,7 @@ namespace neuroreg::sdk {
 
 /// Images N×C×h×w in [0,1] resized to height×width: bilinear, antialiased
 /// when shrinking, clamped back to [0,1]. Returned as is when the size fits.
-NEUROREG_SDK_API torch::Tensor resized(const torch::Tensor& images, int64_t height,
-                                       int64_t width);
+NEUROREG_SDK_API torch::Tensor resized(const torch::Tensor& images, int64_t height, int64_t width);
 
 class NEUROREG_SDK_API StimulusBatches {
  public:
