@@ -8,6 +8,7 @@
 #include <torch/types.h>
 
 #include <string>
+#include <vector>
 
 #include "neuroreg/sdk/version.h"
 
@@ -20,5 +21,14 @@ NEUROREG_SDK_API torch::Tensor read_npy(const std::string& path);
 
 /// Writes a tensor of one of those dtypes as .npy, atomically.
 NEUROREG_SDK_API void write_npy(const std::string& path, const torch::Tensor& tensor);
+
+/// Reads a one-dimensional numpy unicode string array ('<U…', e.g. the
+/// tiers of a Sensorium scan) as UTF-8 strings. Throws std::runtime_error
+/// naming the path and what is wrong.
+NEUROREG_SDK_API std::vector<std::string> read_npy_strings(const std::string& path);
+
+/// Writes strings as a numpy '<U…' array, as numpy.array(list) would, atomically.
+NEUROREG_SDK_API void write_npy_strings(const std::string& path,
+                                        const std::vector<std::string>& strings);
 
 }  // namespace neuroreg::sdk
