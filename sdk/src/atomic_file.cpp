@@ -39,4 +39,25 @@ void write_file_atomically(const std::string& path, const std::string& bytes) {
   });
 }
 
+void write_folder_atomically(const std::string& dir,
+                             const std::function<void(const std::string& tmp_dir)>& fill) {
+  namespace fs = std::filesystem;
+  const fs::path final_dir(dir);
+  const fs::path tmp = final_dir.string() + ".tmp." + std::to_string(::getpid());
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
+  fs::create_directories(tmp, ec);
+  if (ec) throw std::runtime_error(tmp.string() + ": cannot create folder: " + ec.message());
+  try {
+    fill(tmp.string());
+    const fs::path old = final_dir.string() + ".old." + std::to_string(::getpid());
+    if (fs::exists(final_dir)) fs::rename(final_dir, old);
+    fs::rename(tmp, final_dir);
+    fs::remove_all(old, ec);
+  } catch (...) {
+    fs::remove_all(tmp, ec);
+    throw;
+  }
+}
+
 }  // namespace neuroreg::sdk

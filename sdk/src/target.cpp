@@ -164,26 +164,13 @@ void save_similarity_target(const SimilarityTarget& target, const std::string& d
   SimilarityTarget t = target;
   t.to(torch::kCPU);
   validate(t, dir);
-  const fs::path final_dir(dir);
-  const fs::path tmp = final_dir.string() + ".tmp." + std::to_string(::getpid());
-  std::error_code ec;
-  fs::remove_all(tmp, ec);
-  fs::create_directories(tmp, ec);
-  if (ec) throw std::runtime_error(tmp.string() + ": cannot create folder: " + ec.message());
-  try {
+  write_folder_atomically(dir, [&](const std::string& tmp_dir) {
+    const fs::path tmp(tmp_dir);
     write_npy((tmp / kStimuli).string(), t.stimuli.squeeze(1));
     if (t.embeddings.defined()) write_npy((tmp / kEmbeddings).string(), t.embeddings);
     if (t.dense.defined()) write_npy((tmp / kDense).string(), t.dense);
     write_file_atomically((tmp / kProvenance).string(), t.provenance);
-    // Swap the old folder out only once the new one is complete.
-    const fs::path old = final_dir.string() + ".old." + std::to_string(::getpid());
-    if (fs::exists(final_dir)) fs::rename(final_dir, old);
-    fs::rename(tmp, final_dir);
-    fs::remove_all(old, ec);
-  } catch (...) {
-    fs::remove_all(tmp, ec);
-    throw;
-  }
+  });
 }
 
 }  // namespace neuroreg::sdk

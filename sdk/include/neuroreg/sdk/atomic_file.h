@@ -18,4 +18,10 @@ NEUROREG_SDK_API void write_file_atomically(const std::string& path, const std::
 NEUROREG_SDK_API void write_atomically_with(
     const std::string& path, const std::function<void(const std::string& tmp_path)>& write);
 
+/// Calls `fill(tmp_dir)` to produce a whole folder under a temporary name
+/// beside `dir`, then swaps it into place (an older `dir` is removed only once
+/// the new one is complete); on failure the temporary folder is removed.
+NEUROREG_SDK_API void write_folder_atomically(
+    const std::string& dir, const std::function<void(const std::string& tmp_dir)>& fill);
+
 }  // namespace neuroreg::sdk
