@@ -12,6 +12,7 @@
 #include "config/run_config.h"
 #include "data/task_data.h"
 #include "experiment/comparison.h"
+#include "neural/simulated_scans.h"
 #include "neural/simulated_v1.h"
 #include "plugin_host/plugin_loader.h"
 #include "record/record_io.h"
@@ -30,6 +31,9 @@ commands:
   config explain        list the keys the host reads in each section, with defaults
   plugins               list registered components, their descriptions and config keys
   show RUN              print a run record (a run folder or its record.pb)
+  neural simulate --out DIR
+                        write simulated recordings in the Sensorium layout: scans of model
+                        V1 neurons (animals × scans), with the noise-free truth beside them
   target simulate-v1 --out DIR
                         write similarity targets of a simulated V1 population: DIR/model
                         (noise-free) and DIR/data (single trials), for neural_model,
@@ -44,9 +48,11 @@ options:
   --resume              compare/train: continue unfinished runs from their last epoch's
                         checkpoint and reuse finished ones
   --dataset NAME        simulate-v1: the stimuli's dataset (default fashion_mnist)
-  --stimuli N           simulate-v1: training images drawn as stimuli (default 5000)
-  --neurons N           simulate-v1: model neurons (default 1000)
-  --seed N              simulate-v1: seed of the population and the draws (default 0)
+  --stimuli N           simulate-v1: training images drawn as stimuli (default 5000);
+                        neural simulate: images shown once (default 5000, plus 100 oracle)
+  --neurons N           simulate-v1: model neurons; neural simulate: per scan (default 1000)
+  --scans N             neural simulate: scans per animal (default 2, from 2 animals)
+  --seed N              simulate-v1, neural simulate: seed of everything drawn (default 0)
 )";
 
 struct SimulateArgs {
@@ -55,6 +61,7 @@ struct SimulateArgs {
   int stimuli = 5000;
   int neurons = 1000;
   int seed = 0;
+  int scans = 2;
 };
 
 struct Args {
@@ -91,7 +98,7 @@ std::string parse_args(int argc, char** argv, Args& args) {
       if (!value(v)) return "--device needs auto, cpu or cuda";
       args.overrides.device = v;
     } else if (arg == "--rounds" || arg == "--steps" || arg == "--stimuli" || arg == "--neurons" ||
-               arg == "--seed") {
+               arg == "--seed" || arg == "--scans") {
       const int least = arg == "--seed" ? 0 : 1;
       if (!value(v)) return arg + " needs a number";
       int n = 0;
@@ -107,6 +114,7 @@ std::string parse_args(int argc, char** argv, Args& args) {
       if (arg == "--stimuli") args.simulate.stimuli = n;
       if (arg == "--neurons") args.simulate.neurons = n;
       if (arg == "--seed") args.simulate.seed = n;
+      if (arg == "--scans") args.simulate.scans = n;
     } else if (arg == "--out") {
       if (!value(args.simulate.out)) return "--out needs a folder";
     } else if (arg == "--dataset") {
@@ -198,7 +206,24 @@ void print_plugins(const Registry& registry, const PluginLoader& loader, std::os
   }
 }
 
-// `target simulate-v1`: stimuli from a dataset's training split, seeded.
+// `count` grayscale training images of a dataset, drawn with `seed`.
+torch::Tensor draw_stimuli(const Registry& registry, const std::string& name, int64_t count,
+                           uint64_t seed) {
+  auto dataset =
+      registry.make_dataset(name, registry.defaults(sdk::ComponentKind::kDataset, name), {seed});
+  sdk::Split train = dataset->train();
+  check_split(train, dataset->info(), name + " train");
+  if (count > train.size()) {
+    throw std::invalid_argument(absl::StrFormat(
+        "%d stimuli are more than the %d training images of %s", count, train.size(), name));
+  }
+  auto gen = at::detail::createCPUGenerator(seed);
+  const torch::Tensor pick = torch::randperm(train.size(), gen, torch::kLong).slice(0, 0, count);
+  // Grayscale, as the recordings' screens showed them.
+  return train.images.index_select(0, pick).mean(1, /*keepdim=*/true);
+}
+
+// `target simulate-v1`: targets straight from a simulated population.
 int simulate_v1(const SimulateArgs& args, const Registry& registry, std::ostream& out,
                 std::ostream& err) {
   if (args.out.empty()) {
@@ -206,29 +231,36 @@ int simulate_v1(const SimulateArgs& args, const Registry& registry, std::ostream
     return 2;
   }
   configure_threads(0);
-  const uint64_t seed = static_cast<uint64_t>(args.seed);
-  auto dataset = registry.make_dataset(
-      args.dataset, registry.defaults(sdk::ComponentKind::kDataset, args.dataset), {seed});
-  sdk::Split train = dataset->train();
-  check_split(train, dataset->info(), args.dataset + " train");
-  if (args.stimuli > train.size()) {
-    err << "neuroreg: error: --stimuli " << args.stimuli << " is more than the " << train.size()
-        << " training images of " << args.dataset << "\n";
-    return 1;
-  }
-  auto gen = at::detail::createCPUGenerator(seed);
-  const torch::Tensor pick =
-      torch::randperm(train.size(), gen, torch::kLong).slice(0, 0, args.stimuli);
-  // Grayscale stimuli, as the recordings' screens showed them.
-  const torch::Tensor stimuli = train.images.index_select(0, pick).mean(1, /*keepdim=*/true);
+  const torch::Tensor stimuli = draw_stimuli(registry, args.dataset, args.stimuli, args.seed);
   V1Settings settings;
   settings.neurons = args.neurons;
-  settings.seed = seed;
-  V1Population population(settings);
+  settings.seed = static_cast<uint64_t>(args.seed);
   write_simulated_v1_targets(
-      population, stimuli,
+      V1Population(settings), stimuli,
       absl::StrFormat("%d %s training images (seed %d)", args.stimuli, args.dataset, args.seed),
       args.out, out);
+  return 0;
+}
+
+// `neural simulate`: recordings in the Sensorium layout.
+int simulate_recordings(const SimulateArgs& args, const Registry& registry, std::ostream& out,
+                        std::ostream& err) {
+  if (args.out.empty()) {
+    err << "neuroreg: neural simulate needs --out DIR\n";
+    return 2;
+  }
+  configure_threads(0);
+  ScanSimulation sim;
+  sim.unique_images = args.stimuli;
+  sim.scans_per_animal = args.scans;
+  sim.v1.neurons = args.neurons;
+  sim.v1.seed = static_cast<uint64_t>(args.seed);
+  const torch::Tensor images =
+      draw_stimuli(registry, args.dataset, sim.unique_images + sim.oracle_images, args.seed);
+  out << absl::StrFormat("simulate: %d animals × %d scans, %d neurons each, %s images\n",
+                         sim.animals, sim.scans_per_animal, sim.v1.neurons, args.dataset)
+      << std::flush;
+  simulate_scans(images, sim, args.out, out);
   return 0;
 }
 
@@ -263,6 +295,9 @@ int command(const Args& args, std::ostream& out, std::ostream& err) {
   }
   if (cmd == "target" && pos.size() == 2 && pos[1] == "simulate-v1") {
     return simulate_v1(args.simulate, registry, out, err);
+  }
+  if (cmd == "neural" && pos.size() == 2 && pos[1] == "simulate") {
+    return simulate_recordings(args.simulate, registry, out, err);
   }
   const bool check = cmd == "config" && pos.size() == 3 && pos[1] == "check";
   const bool run = (cmd == "compare" || cmd == "train" || cmd == "bench") && pos.size() == 2;
