@@ -1,8 +1,10 @@
 #include "cli/cli.h"
 
 #include <absl/strings/str_format.h>
+#include <neuroreg/sdk/target.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <exception>
 #include <map>
 #include <string>
@@ -12,6 +14,7 @@
 #include "config/run_config.h"
 #include "data/task_data.h"
 #include "experiment/comparison.h"
+#include "neural/data_target.h"
 #include "neural/simulated_scans.h"
 #include "neural/simulated_v1.h"
 #include "plugin_host/plugin_loader.h"
@@ -34,6 +37,9 @@ commands:
   neural simulate --out DIR
                         write simulated recordings in the Sensorium layout: scans of model
                         V1 neurons (animals × scans), with the noise-free truth beside them
+  neural data-target --out DIR SCAN...
+                        the neural_data target (Eq. 2, SNR-weighted, averaged over scans)
+                        from scan folders, and r(S_data, S_oracle) as in Fig. 1D
   target simulate-v1 --out DIR
                         write similarity targets of a simulated V1 population: DIR/model
                         (noise-free) and DIR/data (single trials), for neural_model,
@@ -264,6 +270,30 @@ int simulate_recordings(const SimulateArgs& args, const Registry& registry, std:
   return 0;
 }
 
+// `neural data-target`: S_data from scan folders.
+int data_target_command(const SimulateArgs& args, const std::vector<std::string>& scans,
+                        std::ostream& out, std::ostream& err) {
+  if (args.out.empty() || scans.empty()) {
+    err << "usage: neuroreg neural data-target --out DIR SCAN...\n";
+    return 2;
+  }
+  configure_threads(0);
+  DataTargetReport report;
+  const sdk::SimilarityTarget target = data_target(scans, report);
+  sdk::save_similarity_target(target, args.out);
+  out << absl::StrFormat(
+      "wrote %s: %d stimuli from %d scans (SNR weights from %d oracle images × %d repeats)\n"
+      "  r(S_data, S_oracle) = %.3f   (Fig. 1D; paper 0.39)\n",
+      args.out, report.stimuli, report.scans, report.oracle_images, report.repeats,
+      report.r_data_oracle);
+  if (!std::isnan(report.r_data_truth)) {
+    out << absl::StrFormat(
+        "  r(S_data, S_true) = %.3f, r(S_oracle, S_true) = %.3f (simulated truth)\n",
+        report.r_data_truth, report.r_oracle_truth);
+  }
+  return 0;
+}
+
 int command(const Args& args, std::ostream& out, std::ostream& err) {
   const std::vector<std::string>& pos = args.positional;
   const std::string& cmd = pos[0];
@@ -295,6 +325,9 @@ int command(const Args& args, std::ostream& out, std::ostream& err) {
   }
   if (cmd == "target" && pos.size() == 2 && pos[1] == "simulate-v1") {
     return simulate_v1(args.simulate, registry, out, err);
+  }
+  if (cmd == "neural" && pos.size() >= 2 && pos[1] == "data-target") {
+    return data_target_command(args.simulate, {pos.begin() + 2, pos.end()}, out, err);
   }
   if (cmd == "neural" && pos.size() == 2 && pos[1] == "simulate") {
     return simulate_recordings(args.simulate, registry, out, err);

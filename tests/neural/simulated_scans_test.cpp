@@ -9,6 +9,7 @@
 #include <map>
 #include <sstream>
 
+#include "neural/data_target.h"
 #include "neural/recordings.h"
 #include "support/builtin_plugins.h"
 
@@ -61,6 +62,42 @@ TEST(SimulatedScans, FollowThePapersDesignAndCarryTheirTruth) {
                       y = a.responses.flatten() - a.responses.mean();
   EXPECT_GT((x.dot(y) / (x.norm() * y.norm())).item<double>(), 0.3);
   EXPECT_NE(log.str().find("animal1-scan2"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace neuroreg
+
+namespace neuroreg {
+namespace {
+
+TEST(DataTarget, AveragesScansIntoAValidTargetAndScoresItAgainstTheTruth) {
+  testing::TempDir dir;
+  ScanSimulation sim;
+  sim.animals = 1;
+  sim.scans_per_animal = 2;
+  sim.unique_images = 30;
+  sim.oracle_images = 8;
+  sim.repeats = 5;
+  sim.v1.neurons = 60;
+  sim.v1.mean_peak_rate = 1.0;
+  torch::manual_seed(1);
+  const torch::Tensor images = torch::avg_pool2d(torch::rand({38, 1, 36, 64}), 3, 1, 1);
+  std::ostringstream log;
+  const std::vector<std::string> scans = simulate_scans(images, sim, dir.file("rec"), log);
+
+  DataTargetReport report;
+  sdk::SimilarityTarget target = data_target(scans, report);
+  sdk::save_similarity_target(target, dir.file("target"));  // validates: unit rows, shapes
+  const sdk::SimilarityTarget back = sdk::load_similarity_target(dir.file("target"));
+  EXPECT_EQ(back.stimuli.sizes(), (std::vector<int64_t>{30, 1, 36, 64}));
+  EXPECT_EQ(back.embeddings.sizes(), (std::vector<int64_t>{30, 120}));  // 2 scans × 60 neurons
+  EXPECT_EQ(report.oracle_images, 8);
+  EXPECT_EQ(report.repeats, 5);
+  // Single trials are noisy, repeat averages less so.
+  EXPECT_GT(report.r_data_oracle, 0.0);
+  EXPECT_LT(report.r_data_oracle, 1.0);
+  EXPECT_GT(report.r_oracle_truth, report.r_data_truth);
+  EXPECT_NE(back.provenance.find("averaged over 2 scans"), std::string::npos);
 }
 
 }  // namespace
