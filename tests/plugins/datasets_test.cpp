@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "neural/recordings.h"
 #include "plugins/idx_test_files.h"
 #include "support/builtin_plugins.h"
 
@@ -209,6 +210,32 @@ TEST(StimulusSetDataset, ServesATargetsStimuliResizedWithTheLastTenthAsTest) {
 
   sdk::Split resized = make_dataset("stimulus_set", {{"path", dir.file("target")}})->train();
   EXPECT_EQ(resized.images.sizes(), (std::vector<int64_t>{18, 1, 32, 32}));
+}
+
+TEST(StimulusSetDataset, ServesEachImageOfARecordingsScanOnceInIdOrder) {
+  testing::TempDir dir;
+  torch::manual_seed(6);
+  Scan scan;
+  scan.tiers = {"train", "test", "test", "train"};
+  scan.frame_image_id = torch::tensor({7, 3, 3, 5});
+  scan.trial_idx = torch::arange(4);
+  scan.images = torch::rand({4, 1, 36, 64}) * 255;
+  scan.images[2] = scan.images[1];  // a repeat shows the same image
+  scan.responses = torch::rand({4, 2});
+  scan.behavior = torch::rand({4, 3});
+  scan.pupil_center = torch::rand({4, 2});
+  scan.unit_ids = torch::tensor({1, 2});
+  scan.compute_statistics();
+  write_scan(scan, dir.file("scan"));
+  auto set = make_dataset("stimulus_set", {{"path", dir.file("scan")},
+                                           {"height", int64_t{0}},
+                                           {"width", int64_t{0}},
+                                           {"test_fraction", 0.0}});
+  const sdk::Split train = set->train();
+  ASSERT_EQ(train.size(), 3);  // images 3, 5, 7
+  EXPECT_TRUE(torch::allclose(train.images[0], scan.images[1] / 255.0));
+  EXPECT_TRUE(torch::allclose(train.images[1], scan.images[3] / 255.0));
+  EXPECT_TRUE(torch::allclose(train.images[2], scan.images[0] / 255.0));
 }
 
 TEST(StimulusSetDataset, NamesAFolderWithoutStimuli) {

@@ -1,6 +1,8 @@
 // `stimulus_set`: the images of a stimulus set as a dataset — any folder with
 // a stimuli.npy, every similarity target among them (what `neuroreg target
-// simulate-v1` and the neural pipeline write). So the images a target is
+// simulate-v1` and the neural pipeline write), or a recordings scan folder in
+// the Sensorium layout (each distinct frame_image_id once, in id order,
+// 0..255 pixels scaled to [0,1]). So the images a target or a recording is
 // about can be shown to a model like any other data: to look at them, to
 // evaluate on them, or to pre-train on them.
 //
@@ -9,7 +11,34 @@
 #include <neuroreg/sdk.h>
 #include <torch/torch.h>
 
+#include <filesystem>
+#include <map>
+
 namespace {
+
+namespace fs = std::filesystem;
+
+// The distinct images of a scan folder, N×1×H×W in [0,1], ordered by id.
+torch::Tensor scan_images(const fs::path& root) {
+  const torch::Tensor ids =
+      neuroreg::sdk::read_npy((root / "meta" / "trials" / "frame_image_id.npy").string());
+  const auto* id = ids.to(torch::kLong).contiguous().data_ptr<int64_t>();
+  std::map<int64_t, int64_t> first_trial;
+  for (int64_t t = 0; t < ids.numel(); ++t) first_trial.emplace(id[t], t);
+  std::vector<torch::Tensor> images;
+  for (const auto& [image, trial] : first_trial) {
+    const fs::path file = root / "data" / "images" / (std::to_string(trial) + ".npy");
+    torch::Tensor x = neuroreg::sdk::read_npy(file.string()).to(torch::kFloat);
+    if (x.dim() != 3 || x.size(0) != 1 || (!images.empty() && x.sizes() != images[0].sizes())) {
+      throw std::runtime_error(file.string() + ": expected an image 1×H×W like trial 0's, got " +
+                               c10::str(x.sizes()));
+    }
+    images.push_back(x);
+  }
+  if (images.size() < 2) throw std::runtime_error(root.string() + ": fewer than 2 images");
+  // Sensorium stores pixels as 0..255.
+  return (torch::stack(images) / 255.0).clamp(0.0, 1.0);
+}
 
 using neuroreg::sdk::DatasetContext;
 using neuroreg::sdk::DatasetInfo;
@@ -33,7 +62,8 @@ class StimulusSet : public neuroreg::sdk::Dataset {
       throw std::invalid_argument("stimulus_set: option 'test_fraction' must lie in [0, 1), got " +
                                   std::to_string(test_fraction_));
     }
-    torch::Tensor stimuli = neuroreg::sdk::load_stimuli(path_);
+    const bool scan = fs::is_directory(fs::path(path_) / "data" / "images");
+    torch::Tensor stimuli = scan ? scan_images(path_) : neuroreg::sdk::load_stimuli(path_);
     if (height_ == 0) {
       height_ = stimuli.size(2);
       width_ = stimuli.size(3);
@@ -60,8 +90,9 @@ class StimulusSet : public neuroreg::sdk::Dataset {
 void register_components(neuroreg::sdk::Registrar& registrar) {
   neuroreg::sdk::OptionList options;
   options
-      .add_required("path", neuroreg::sdk::OptionType::kString,
-                    "stimulus set folder (its stimuli.npy; any similarity target folder)")
+      .add_required(
+          "path", neuroreg::sdk::OptionType::kString,
+          "stimulus set folder: a similarity target (its stimuli.npy) or a recordings scan")
       .add_int("height", 32, "resize the stimuli to this height; 0 with width 0: as stored")
       .add_int("width", 32, "resize the stimuli to this width; 0 with height 0: as stored")
       .add_float("test_fraction", 0.1, "the last fraction of the stimuli is the test split");
