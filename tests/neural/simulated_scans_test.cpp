@@ -16,20 +16,28 @@
 namespace neuroreg {
 namespace {
 
-TEST(SimulatedScans, FollowThePapersDesignAndCarryTheirTruth) {
-  testing::TempDir dir;
+// Two scans of one animal on smooth random images; returns their folders.
+std::vector<std::string> simulate(const std::string& dir, int64_t unique, int64_t oracle,
+                                  int64_t repeats, int64_t neurons, double peak_rate,
+                                  std::ostream& log) {
   ScanSimulation sim;
   sim.animals = 1;
   sim.scans_per_animal = 2;
-  sim.unique_images = 20;
-  sim.oracle_images = 3;
-  sim.repeats = 4;
-  sim.v1.neurons = 30;
-  sim.v1.mean_peak_rate = 2.0;
+  sim.unique_images = unique;
+  sim.oracle_images = oracle;
+  sim.repeats = repeats;
+  sim.v1.neurons = neurons;
+  sim.v1.mean_peak_rate = peak_rate;
   torch::manual_seed(0);
-  const torch::Tensor images = torch::avg_pool2d(torch::rand({23, 1, 36, 64}), 3, 1, 1);
+  const torch::Tensor images =
+      torch::avg_pool2d(torch::rand({unique + oracle, 1, 36, 64}), 3, 1, 1);
+  return simulate_scans(images, sim, dir, log);
+}
+
+TEST(SimulatedScans, FollowThePapersDesignAndCarryTheirTruth) {
+  testing::TempDir dir;
   std::ostringstream log;
-  const std::vector<std::string> scans = simulate_scans(images, sim, dir.path(), log);
+  const std::vector<std::string> scans = simulate(dir.path(), 20, 3, 4, 30, 2.0, log);
   ASSERT_EQ(scans.size(), 2u);
 
   const Scan a = read_scan(scans[0]);
@@ -64,26 +72,10 @@ TEST(SimulatedScans, FollowThePapersDesignAndCarryTheirTruth) {
   EXPECT_NE(log.str().find("animal1-scan2"), std::string::npos);
 }
 
-}  // namespace
-}  // namespace neuroreg
-
-namespace neuroreg {
-namespace {
-
 TEST(DataTarget, AveragesScansIntoAValidTargetAndScoresItAgainstTheTruth) {
   testing::TempDir dir;
-  ScanSimulation sim;
-  sim.animals = 1;
-  sim.scans_per_animal = 2;
-  sim.unique_images = 30;
-  sim.oracle_images = 8;
-  sim.repeats = 5;
-  sim.v1.neurons = 60;
-  sim.v1.mean_peak_rate = 1.0;
-  torch::manual_seed(1);
-  const torch::Tensor images = torch::avg_pool2d(torch::rand({38, 1, 36, 64}), 3, 1, 1);
   std::ostringstream log;
-  const std::vector<std::string> scans = simulate_scans(images, sim, dir.file("rec"), log);
+  const std::vector<std::string> scans = simulate(dir.file("rec"), 30, 8, 5, 60, 1.0, log);
 
   DataTargetReport report;
   sdk::SimilarityTarget target = data_target(scans, report);
