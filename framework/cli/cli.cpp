@@ -11,12 +11,10 @@
 #include <vector>
 
 #include "bench/step_bench.h"
+#include "cli/neural_commands.h"
 #include "config/run_config.h"
 #include "data/task_data.h"
 #include "experiment/comparison.h"
-#include "neural/data_target.h"
-#include "neural/simulated_scans.h"
-#include "neural/simulated_v1.h"
 #include "plugin_host/plugin_loader.h"
 #include "record/record_io.h"
 #include "runtime/runtime.h"
@@ -37,9 +35,13 @@ commands:
   neural simulate --out DIR
                         write simulated recordings in the Sensorium layout: scans of model
                         V1 neurons (animals × scans), with the noise-free truth beside them
-  neural data-target --out DIR SCAN...
-                        the neural_data target (Eq. 2, SNR-weighted, averaged over scans)
-                        from scan folders, and r(S_data, S_oracle) as in Fig. 1D
+  neural fit --out DIR SCAN...
+                        fit a predictive model (--core) to each scan: DIR/<scan>/model.pt
+                        and per-neuron metrics DIR/<scan>/neurons.tsv
+  neural target --out DIR [--models DIR] SCAN...
+                        the targets from scan folders: DIR/data (neural_data, Eq. 2), with
+                        fitted models DIR/model (neural_model, Eq. 6), and DIR/report
+                        (table, clustered similarity matrices, Fig. 1D scatter)
   target simulate-v1 --out DIR
                         write similarity targets of a simulated V1 population: DIR/model
                         (noise-free) and DIR/data (single trials), for neural_model,
@@ -58,24 +60,20 @@ options:
                         neural simulate: images shown once (default 5000, plus 100 oracle)
   --neurons N           simulate-v1: model neurons; neural simulate: per scan (default 1000)
   --scans N             neural simulate: scans per animal (default 2, from 2 animals)
-  --seed N              simulate-v1, neural simulate: seed of everything drawn (default 0)
+  --seed N              simulate-v1, neural simulate, neural fit: seed (default 0)
+  --core NAME           neural fit: paper_cnn (default), rotation_equivariant or regular_cnn
+  --features N          neural fit: features per rotation (rotation_equivariant; regular_cnn
+                        gets 8 × N channels); default 16
+  --epochs N            neural fit: most epochs (default 40; early stopping ends most sooner)
+  --models DIR          neural target: the folder 'neural fit --out' wrote
 )";
-
-struct SimulateArgs {
-  std::string out;
-  std::string dataset = "fashion_mnist";
-  int stimuli = 5000;
-  int neurons = 1000;
-  int seed = 0;
-  int scans = 2;
-};
 
 struct Args {
   std::vector<std::string> positional;
   std::vector<std::string> plugin_paths;
   RunOverrides overrides;
   BenchSettings bench;
-  SimulateArgs simulate;
+  NeuralArgs neural;
 };
 
 // Returns an error message, or "" when the arguments parsed.
@@ -104,7 +102,7 @@ std::string parse_args(int argc, char** argv, Args& args) {
       if (!value(v)) return "--device needs auto, cpu or cuda";
       args.overrides.device = v;
     } else if (arg == "--rounds" || arg == "--steps" || arg == "--stimuli" || arg == "--neurons" ||
-               arg == "--seed" || arg == "--scans") {
+               arg == "--seed" || arg == "--scans" || arg == "--features" || arg == "--epochs") {
       const int least = arg == "--seed" ? 0 : 1;
       if (!value(v)) return arg + " needs a number";
       int n = 0;
@@ -117,14 +115,20 @@ std::string parse_args(int argc, char** argv, Args& args) {
       }
       if (arg == "--rounds") args.bench.rounds = n;
       if (arg == "--steps") args.bench.steps_per_round = n;
-      if (arg == "--stimuli") args.simulate.stimuli = n;
-      if (arg == "--neurons") args.simulate.neurons = n;
-      if (arg == "--seed") args.simulate.seed = n;
-      if (arg == "--scans") args.simulate.scans = n;
+      if (arg == "--stimuli") args.neural.stimuli = n;
+      if (arg == "--neurons") args.neural.neurons = n;
+      if (arg == "--seed") args.neural.seed = n;
+      if (arg == "--scans") args.neural.scans = n;
+      if (arg == "--features") args.neural.features = n;
+      if (arg == "--epochs") args.neural.epochs = n;
     } else if (arg == "--out") {
-      if (!value(args.simulate.out)) return "--out needs a folder";
+      if (!value(args.neural.out)) return "--out needs a folder";
+    } else if (arg == "--core") {
+      if (!value(args.neural.core)) return "--core needs a core name";
+    } else if (arg == "--models") {
+      if (!value(args.neural.models)) return "--models needs a folder";
     } else if (arg == "--dataset") {
-      if (!value(args.simulate.dataset)) return "--dataset needs a dataset plugin name";
+      if (!value(args.neural.dataset)) return "--dataset needs a dataset plugin name";
     } else if (arg == "--resume") {
       args.overrides.resume = true;
     } else if (arg == "-h" || arg == "--help") {
@@ -212,88 +216,6 @@ void print_plugins(const Registry& registry, const PluginLoader& loader, std::os
   }
 }
 
-// `count` grayscale training images of a dataset, drawn with `seed`.
-torch::Tensor draw_stimuli(const Registry& registry, const std::string& name, int64_t count,
-                           uint64_t seed) {
-  auto dataset =
-      registry.make_dataset(name, registry.defaults(sdk::ComponentKind::kDataset, name), {seed});
-  sdk::Split train = dataset->train();
-  check_split(train, dataset->info(), name + " train");
-  if (count > train.size()) {
-    throw std::invalid_argument(absl::StrFormat(
-        "%d stimuli are more than the %d training images of %s", count, train.size(), name));
-  }
-  auto gen = at::detail::createCPUGenerator(seed);
-  const torch::Tensor pick = torch::randperm(train.size(), gen, torch::kLong).slice(0, 0, count);
-  // Grayscale, as the recordings' screens showed them.
-  return train.images.index_select(0, pick).mean(1, /*keepdim=*/true);
-}
-
-// `target simulate-v1`: targets straight from a simulated population.
-int simulate_v1(const SimulateArgs& args, const Registry& registry, std::ostream& out,
-                std::ostream& err) {
-  if (args.out.empty()) {
-    err << "neuroreg: target simulate-v1 needs --out DIR\n";
-    return 2;
-  }
-  configure_threads(0);
-  const torch::Tensor stimuli = draw_stimuli(registry, args.dataset, args.stimuli, args.seed);
-  V1Settings settings;
-  settings.neurons = args.neurons;
-  settings.seed = static_cast<uint64_t>(args.seed);
-  write_simulated_v1_targets(
-      V1Population(settings), stimuli,
-      absl::StrFormat("%d %s training images (seed %d)", args.stimuli, args.dataset, args.seed),
-      args.out, out);
-  return 0;
-}
-
-// `neural simulate`: recordings in the Sensorium layout.
-int simulate_recordings(const SimulateArgs& args, const Registry& registry, std::ostream& out,
-                        std::ostream& err) {
-  if (args.out.empty()) {
-    err << "neuroreg: neural simulate needs --out DIR\n";
-    return 2;
-  }
-  configure_threads(0);
-  ScanSimulation sim;
-  sim.unique_images = args.stimuli;
-  sim.scans_per_animal = args.scans;
-  sim.v1.neurons = args.neurons;
-  sim.v1.seed = static_cast<uint64_t>(args.seed);
-  const torch::Tensor images =
-      draw_stimuli(registry, args.dataset, sim.unique_images + sim.oracle_images, args.seed);
-  out << absl::StrFormat("simulate: %d animals × %d scans, %d neurons each, %s images\n",
-                         sim.animals, sim.scans_per_animal, sim.v1.neurons, args.dataset)
-      << std::flush;
-  simulate_scans(images, sim, args.out, out);
-  return 0;
-}
-
-// `neural data-target`: S_data from scan folders.
-int data_target_command(const SimulateArgs& args, const std::vector<std::string>& scans,
-                        std::ostream& out, std::ostream& err) {
-  if (args.out.empty() || scans.empty()) {
-    err << "usage: neuroreg neural data-target --out DIR SCAN...\n";
-    return 2;
-  }
-  configure_threads(0);
-  DataTargetReport report;
-  const sdk::SimilarityTarget target = data_target(scans, report);
-  sdk::save_similarity_target(target, args.out);
-  out << absl::StrFormat(
-      "wrote %s: %d stimuli from %d scans (SNR weights from %d oracle images × %d repeats)\n"
-      "  r(S_data, S_oracle) = %.3f   (Fig. 1D; paper 0.39)\n",
-      args.out, report.stimuli, report.scans, report.oracle_images, report.repeats,
-      report.r_data_oracle);
-  if (!std::isnan(report.r_data_truth)) {
-    out << absl::StrFormat(
-        "  r(S_data, S_true) = %.3f, r(S_oracle, S_true) = %.3f (simulated truth)\n",
-        report.r_data_truth, report.r_oracle_truth);
-  }
-  return 0;
-}
-
 int command(const Args& args, std::ostream& out, std::ostream& err) {
   const std::vector<std::string>& pos = args.positional;
   const std::string& cmd = pos[0];
@@ -323,14 +245,20 @@ int command(const Args& args, std::ostream& out, std::ostream& err) {
     print_plugins(registry, loader, out);
     return 0;
   }
+  NeuralArgs neural = args.neural;
+  neural.threads = std::max(args.overrides.threads, 0);
+  const std::vector<std::string> scans(pos.begin() + std::min<size_t>(2, pos.size()), pos.end());
   if (cmd == "target" && pos.size() == 2 && pos[1] == "simulate-v1") {
-    return simulate_v1(args.simulate, registry, out, err);
-  }
-  if (cmd == "neural" && pos.size() >= 2 && pos[1] == "data-target") {
-    return data_target_command(args.simulate, {pos.begin() + 2, pos.end()}, out, err);
+    return simulate_v1_command(neural, registry, out, err);
   }
   if (cmd == "neural" && pos.size() == 2 && pos[1] == "simulate") {
-    return simulate_recordings(args.simulate, registry, out, err);
+    return simulate_command(neural, registry, out, err);
+  }
+  if (cmd == "neural" && pos.size() >= 2 && pos[1] == "fit") {
+    return fit_command(neural, scans, out, err);
+  }
+  if (cmd == "neural" && pos.size() >= 2 && pos[1] == "target") {
+    return target_command(neural, scans, out, err);
   }
   const bool check = cmd == "config" && pos.size() == 3 && pos[1] == "check";
   const bool run = (cmd == "compare" || cmd == "train" || cmd == "bench") && pos.size() == 2;

@@ -5,6 +5,8 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <limits>
+#include <map>
 #include <set>
 #include <stdexcept>
 
@@ -186,6 +188,37 @@ Scan normalized(const Scan& scan) {
   const Statistics& pupil = scan.statistics.at("pupil_center");
   out.pupil_center = (scan.pupil_center - pupil.mean) / floored(pupil.std);
   return out;
+}
+
+torch::Tensor oracle_trials(const Scan& scan, const std::string& dir) {
+  std::map<int64_t, std::vector<int64_t>> by_image;
+  const auto* ids = scan.frame_image_id.data_ptr<int64_t>();
+  for (int64_t t = 0; t < scan.trials(); ++t) {
+    if (scan.tiers[static_cast<size_t>(t)] == "test") by_image[ids[t]].push_back(t);
+  }
+  size_t repeats = std::numeric_limits<size_t>::max();
+  for (const auto& [id, trials] : by_image) repeats = std::min(repeats, trials.size());
+  if (by_image.size() < 2 || repeats < 2) {
+    throw std::runtime_error(dir +
+                             ": needs at least 2 oracle images (test tier) with 2 repeats "
+                             "each for the SNR weights (Eq. 1)");
+  }
+  std::vector<int64_t> flat;
+  for (const auto& [id, trials] : by_image)
+    flat.insert(flat.end(), trials.begin(), trials.begin() + repeats);
+  return torch::tensor(flat).view(
+      {static_cast<int64_t>(by_image.size()), static_cast<int64_t>(repeats)});
+}
+
+torch::Tensor once_trials(const Scan& scan) {
+  std::vector<int64_t> once;
+  for (int64_t t = 0; t < scan.trials(); ++t) {
+    const std::string& tier = scan.tiers[static_cast<size_t>(t)];
+    if (tier == "train" || tier == "validation") once.push_back(t);
+  }
+  const torch::Tensor trials = torch::tensor(once, torch::kLong);
+  const torch::Tensor order = std::get<1>(scan.frame_image_id.index_select(0, trials).sort());
+  return trials.index_select(0, order);
 }
 
 }  // namespace neuroreg

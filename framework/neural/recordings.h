@@ -62,4 +62,14 @@ void write_scan(const Scan& scan, const std::string& dir);
 /// std, pupil centre z-scored.
 Scan normalized(const Scan& scan);
 
+/// Trial indices of the test tier (the oracle repeats) grouped by image:
+/// I×T, images by ascending frame_image_id, T the fewest repeats any image
+/// has (extra repeats are left out, so every image counts alike). Throws
+/// naming `dir` when there are fewer than 2 images with 2 repeats.
+torch::Tensor oracle_trials(const Scan& scan, const std::string& dir);
+
+/// Trial indices of the images shown once (train and validation tiers),
+/// ordered by frame_image_id so that every scan of a session lines up.
+torch::Tensor once_trials(const Scan& scan);
+
 }  // namespace neuroreg

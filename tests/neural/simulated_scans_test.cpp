@@ -9,7 +9,7 @@
 #include <map>
 #include <sstream>
 
-#include "neural/data_target.h"
+#include "neural/neural_targets.h"
 #include "neural/recordings.h"
 #include "support/builtin_plugins.h"
 
@@ -72,13 +72,15 @@ TEST(SimulatedScans, FollowThePapersDesignAndCarryTheirTruth) {
   EXPECT_NE(log.str().find("animal1-scan2"), std::string::npos);
 }
 
-TEST(DataTarget, AveragesScansIntoAValidTargetAndScoresItAgainstTheTruth) {
+TEST(NeuralTargets, AverageScansIntoAValidDataTargetAndScoreItAgainstTheTruth) {
   testing::TempDir dir;
   std::ostringstream log;
   const std::vector<std::string> scans = simulate(dir.file("rec"), 30, 8, 5, 60, 1.0, log);
 
-  DataTargetReport report;
-  sdk::SimilarityTarget target = data_target(scans, report);
+  TargetReport report;
+  const NeuralTargets targets = neural_targets(scans, {}, report, log);
+  EXPECT_FALSE(targets.model.embeddings.defined());  // no models, no neural_model
+  const sdk::SimilarityTarget& target = targets.data;
   sdk::save_similarity_target(target, dir.file("target"));  // validates: unit rows, shapes
   const sdk::SimilarityTarget back = sdk::load_similarity_target(dir.file("target"));
   EXPECT_EQ(back.stimuli.sizes(), (std::vector<int64_t>{30, 1, 36, 64}));
@@ -89,6 +91,8 @@ TEST(DataTarget, AveragesScansIntoAValidTargetAndScoresItAgainstTheTruth) {
   EXPECT_GT(report.r_data_oracle, 0.0);
   EXPECT_LT(report.r_data_oracle, 1.0);
   EXPECT_GT(report.r_oracle_truth, report.r_data_truth);
+  EXPECT_GT(report.r_target_data_truth, 0.0);
+  EXPECT_LT(report.r_target_data_truth, 1.0);
   EXPECT_NE(back.provenance.find("averaged over 2 scans"), std::string::npos);
 }
 

@@ -1,0 +1,178 @@
+#include "cli/neural_commands.h"
+
+#include <absl/strings/str_format.h>
+#include <neuroreg/sdk/atomic_file.h>
+#include <neuroreg/sdk/target.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "data/task_data.h"
+#include "neural/fit.h"
+#include "neural/neural_report.h"
+#include "neural/neural_targets.h"
+#include "neural/recordings.h"
+#include "neural/simulated_scans.h"
+#include "neural/simulated_v1.h"
+#include "runtime/runtime.h"
+
+namespace neuroreg {
+namespace {
+
+namespace fs = std::filesystem;
+
+// `count` grayscale training images of a dataset, drawn with `seed`.
+torch::Tensor draw_stimuli(const Registry& registry, const std::string& name, int64_t count,
+                           uint64_t seed) {
+  auto dataset =
+      registry.make_dataset(name, registry.defaults(sdk::ComponentKind::kDataset, name), {seed});
+  sdk::Split train = dataset->train();
+  check_split(train, dataset->info(), name + " train");
+  if (count > train.size()) {
+    throw std::invalid_argument(absl::StrFormat(
+        "%d stimuli are more than the %d training images of %s", count, train.size(), name));
+  }
+  auto gen = at::detail::createCPUGenerator(seed);
+  const torch::Tensor pick = torch::randperm(train.size(), gen, torch::kLong).slice(0, 0, count);
+  // Grayscale, as the recordings' screens showed them.
+  return train.images.index_select(0, pick).mean(1, /*keepdim=*/true);
+}
+
+// A scan's name: its folder's, so models and reports line up with scans.
+std::string scan_name(const std::string& dir) {
+  fs::path p = fs::path(dir).lexically_normal();
+  if (p.filename().empty()) p = p.parent_path();
+  return p.filename().string();
+}
+
+std::string model_file(const std::string& models_dir, const std::string& scan_dir) {
+  return (fs::path(models_dir) / scan_name(scan_dir) / "model.pt").string();
+}
+
+// Per-neuron metrics as a tab-separated table (one row per neuron).
+void write_neuron_table(const NeuronMetrics& m, const torch::Tensor& unit_ids,
+                        const std::string& path) {
+  std::string text =
+      "unit_id\ttest_correlation\tcorrelation_to_average\toracle_correlation\tfeve\n";
+  for (int64_t a = 0; a < m.test_correlation.size(0); ++a) {
+    text += absl::StrFormat("%d\t%.5f\t%.5f\t%.5f\t%.5f\n", unit_ids[a].item<int64_t>(),
+                            m.test_correlation[a].item<float>(),
+                            m.correlation_to_average[a].item<float>(),
+                            m.oracle_correlation[a].item<float>(), m.feve[a].item<float>());
+  }
+  sdk::write_file_atomically(path, text);
+}
+
+}  // namespace
+
+int simulate_v1_command(const NeuralArgs& args, const Registry& registry, std::ostream& out,
+                        std::ostream& err) {
+  if (args.out.empty()) {
+    err << "neuroreg: target simulate-v1 needs --out DIR\n";
+    return 2;
+  }
+  configure_threads(args.threads);
+  const torch::Tensor stimuli = draw_stimuli(registry, args.dataset, args.stimuli, args.seed);
+  V1Settings settings;
+  settings.neurons = args.neurons;
+  settings.seed = static_cast<uint64_t>(args.seed);
+  write_simulated_v1_targets(
+      V1Population(settings), stimuli,
+      absl::StrFormat("%d %s training images (seed %d)", args.stimuli, args.dataset, args.seed),
+      args.out, out);
+  return 0;
+}
+
+int simulate_command(const NeuralArgs& args, const Registry& registry, std::ostream& out,
+                     std::ostream& err) {
+  if (args.out.empty()) {
+    err << "neuroreg: neural simulate needs --out DIR\n";
+    return 2;
+  }
+  configure_threads(args.threads);
+  ScanSimulation sim;
+  sim.unique_images = args.stimuli;
+  sim.scans_per_animal = args.scans;
+  sim.v1.neurons = args.neurons;
+  sim.v1.seed = static_cast<uint64_t>(args.seed);
+  const torch::Tensor images =
+      draw_stimuli(registry, args.dataset, sim.unique_images + sim.oracle_images, args.seed);
+  out << absl::StrFormat("simulate: %d animals × %d scans, %d neurons each, %s images\n",
+                         sim.animals, sim.scans_per_animal, sim.v1.neurons, args.dataset)
+      << std::flush;
+  simulate_scans(images, sim, args.out, out);
+  return 0;
+}
+
+int fit_command(const NeuralArgs& args, const std::vector<std::string>& scans, std::ostream& out,
+                std::ostream& err) {
+  if (args.out.empty() || scans.empty()) {
+    err << "usage: neuroreg neural fit --out DIR [--core NAME] [--features N] [--epochs N] "
+           "SCAN...\n";
+    return 2;
+  }
+  configure_threads(args.threads);
+  FitSettings settings;
+  settings.model.core = args.core;
+  settings.model.features = args.features;
+  settings.max_epochs = args.epochs;
+  settings.seed = static_cast<uint64_t>(args.seed);
+  make_core(settings.model);  // an unknown core fails before any scan is read
+  std::string summary =
+      absl::StrFormat("%-16s %7s %8s %8s %8s %8s %8s %6s %8s\n", "scan", "neurons", "val r",
+                      "test r", "avg r", "oracle r", "frac", "FEVE", "seconds");
+  for (const std::string& dir : scans) {
+    const std::string name = scan_name(dir);
+    out << absl::StrFormat("fit %s: %s core on %s\n", name, settings.model.core, dir) << std::flush;
+    const Scan scan = normalized(read_scan(dir));
+    const FitResult fit = fit_predictive_model(scan, settings, name, out);
+    const fs::path folder = fs::path(args.out) / name;
+    fit.model->save_to((folder / "model.pt").string());
+
+    // Metrics on the oracle repeats, grouped by image as the targets group them.
+    const torch::Tensor oracle = oracle_trials(scan, dir);
+    const NeuronMetrics m = neuron_metrics(
+        predict(*fit.model, scan, oracle.flatten()).view({oracle.size(0), oracle.size(1), -1}),
+        scan.responses.index({oracle}));
+    write_neuron_table(m, scan.unit_ids, (folder / "neurons.tsv").string());
+    summary += absl::StrFormat(
+        "%-16s %7d %8.3f %8.3f %8.3f %8.3f %8.3f %6.3f %8.0f\n", name, scan.responses.size(1),
+        fit.validation_correlation, m.test_correlation.mean().item<float>(),
+        m.correlation_to_average.mean().item<float>(), m.oracle_correlation.mean().item<float>(),
+        m.fraction_of_oracle, m.feve.mean().item<float>(), fit.seconds);
+    out << absl::StrFormat("  wrote %s (%d epochs, %.0f s)\n", (folder / "model.pt").string(),
+                           fit.epochs, fit.seconds);
+  }
+  out << "\n" << summary << "(means over neurons; test = single trials of the oracle images)\n";
+  return 0;
+}
+
+int target_command(const NeuralArgs& args, const std::vector<std::string>& scans, std::ostream& out,
+                   std::ostream& err) {
+  if (args.out.empty() || scans.empty()) {
+    err << "usage: neuroreg neural target --out DIR [--models DIR] SCAN...\n";
+    return 2;
+  }
+  configure_threads(args.threads);
+  std::vector<std::shared_ptr<PredictiveModel>> models;
+  if (!args.models.empty()) {
+    for (const std::string& dir : scans)
+      models.push_back(load_predictive_model(model_file(args.models, dir)));
+  }
+  out << absl::StrFormat("target: %d scans%s\n", scans.size(),
+                         models.empty() ? " (no --models: neural_data only)" : "")
+      << std::flush;
+  TargetReport report;
+  const NeuralTargets targets = neural_targets(scans, models, report, out);
+  const fs::path root(args.out);
+  sdk::save_similarity_target(targets.data, (root / "data").string());
+  if (!models.empty()) sdk::save_similarity_target(targets.model, (root / "model").string());
+  write_target_report(report, (root / "report").string());
+  out << format_target_report(report);
+  out << absl::StrFormat("wrote %s/data%s and %s/report\n", args.out,
+                         models.empty() ? "" : ", " + args.out + "/model", args.out);
+  return 0;
+}
+
+}  // namespace neuroreg

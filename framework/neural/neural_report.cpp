@@ -1,0 +1,92 @@
+#include "neural/neural_report.h"
+
+#include <absl/strings/str_format.h>
+#include <neuroreg/sdk/atomic_file.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "report/pictures.h"
+
+namespace neuroreg {
+namespace {
+
+std::string value(double v) { return std::isnan(v) ? "     -" : absl::StrFormat("%6.3f", v); }
+
+std::string mean_of(const torch::Tensor& t) {
+  return t.defined() ? absl::StrFormat("%6.3f", t.mean().item<float>()) : "     -";
+}
+
+std::vector<double> to_vector(const torch::Tensor& t) {
+  const torch::Tensor d = t.to(torch::kDouble).contiguous();
+  return {d.data_ptr<double>(), d.data_ptr<double>() + d.numel()};
+}
+
+}  // namespace
+
+std::string format_target_report(const TargetReport& r) {
+  std::string text = absl::StrFormat(
+      "neural targets: %d stimuli shown once, %d scans, %d oracle images × %d repeats\n\n",
+      r.stimuli, r.scans.size(), r.oracle_images, r.repeats);
+  text += "predictive models (means over neurons; test = single trials of the oracle images):\n";
+  text += absl::StrFormat("  %-24s %7s %7s %7s %8s %6s %6s\n", "scan", "neurons", "test r", "avg r",
+                          "oracle r", "frac", "FEVE");
+  for (const ScanReport& s : r.scans) {
+    const std::string name = std::filesystem::path(s.dir).filename().string();
+    text += absl::StrFormat(
+        "  %-24s %7d %s  %s  %s   %s %s\n", name, s.neurons, mean_of(s.metrics.test_correlation),
+        mean_of(s.metrics.correlation_to_average), mean_of(s.metrics.oracle_correlation),
+        s.metrics.test_correlation.defined() ? value(s.metrics.fraction_of_oracle) : "     -",
+        mean_of(s.metrics.feve));
+  }
+  text += "\nsimilarity of the oracle images (Fig. 1D; per scan, then the mean):\n";
+  text += absl::StrFormat("  %-24s %14s %14s %14s %14s %14s\n", "scan", "r(data,oracle)",
+                          "r(model,oracle)", "r(oracle,true)", "r(data,true)", "r(model,true)");
+  auto row = [&](const std::string& name, double a, double b, double c, double d, double e) {
+    text += absl::StrFormat("  %-24s %14s %14s %14s %14s %14s\n", name, value(a), value(b),
+                            value(c), value(d), value(e));
+  };
+  for (const ScanReport& s : r.scans) {
+    row(std::filesystem::path(s.dir).filename().string(), s.r_data_oracle, s.r_model_oracle,
+        s.r_oracle_truth, s.r_data_truth, s.r_model_truth);
+  }
+  row("mean", r.r_data_oracle, r.r_model_oracle, r.r_oracle_truth, r.r_data_truth, r.r_model_truth);
+  text += "  (paper: r(data,oracle) 0.39, r(model,oracle) 0.73; data = single trials)\n";
+  if (!std::isnan(r.r_target_data_truth)) {
+    text += absl::StrFormat(
+        "\nthe targets against the truth, over all pairs of the %d stimuli (averaged over "
+        "scans):\n  r(S_data, S_true) = %s   r(S_model, S_true) = %s\n",
+        r.stimuli, value(r.r_target_data_truth), value(r.r_target_model_truth));
+  }
+  return text;
+}
+
+void write_target_report(const TargetReport& r, const std::string& dir) {
+  namespace fs = std::filesystem;
+  const fs::path root(dir);
+  sdk::write_file_atomically((root / "report.txt").string(), format_target_report(r));
+
+  // Fig. 1A/B: ordered by clustering S_oracle, so the same order serves all.
+  std::vector<torch::Tensor> panels = {r.s_oracle};
+  if (r.s_model.defined()) panels.push_back(r.s_model);
+  if (r.s_true.defined()) panels.push_back(r.s_true);
+  const std::vector<int64_t> order = cluster_order(r.s_oracle);
+  write_matrices_png(panels, order, (root / "similarity_oracle_images.png").string(), -1.0, 1.0, 4);
+
+  std::vector<ScatterSeries> series;
+  series.push_back({"S_data (single trials)", to_vector(r.single_trial_oracle),
+                    to_vector(r.single_trial_pairs), "#888888"});
+  if (r.model_pairs.defined()) {
+    series.push_back({"S_model", to_vector(r.model_oracle), to_vector(r.model_pairs), "#d62728"});
+  }
+  ScatterAxes axes;
+  axes.title = "Fig. 1D: similarities of pairs of oracle images (" +
+               fs::path(r.scans.front().dir).filename().string() + ")";
+  axes.x_label = "S_oracle";
+  axes.y_label = "S_data, S_model";
+  axes.diagonal = true;
+  write_scatter_svg(series, axes, (root / "fig1d_scatter.svg").string());
+}
+
+}  // namespace neuroreg

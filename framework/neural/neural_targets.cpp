@@ -1,0 +1,218 @@
+#include "neural/neural_targets.h"
+
+#include <absl/strings/str_format.h>
+#include <neuroreg/sdk/npy.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <stdexcept>
+
+#include "neural/fit.h"
+#include "neural/neural_similarity.h"
+#include "neural/recordings.h"
+
+namespace neuroreg {
+namespace {
+
+double correlation(const torch::Tensor& a, const torch::Tensor& b) {
+  torch::Tensor x = a.flatten().to(torch::kDouble), y = b.flatten().to(torch::kDouble);
+  x = x - x.mean();
+  y = y - y.mean();
+  return (x.dot(y) / (x.norm() * y.norm())).item<double>();
+}
+
+// r between the off-diagonal entries of E1 E1ᵀ and E2 E2ᵀ, from sums (no
+// masks: the N×N products are the only large temporaries).
+double offdiagonal_correlation(const torch::Tensor& e1, const torch::Tensor& e2) {
+  const torch::Tensor s1 = e1.matmul(e1.t()).to(torch::kDouble);
+  const torch::Tensor s2 = e2.matmul(e2.t()).to(torch::kDouble);
+  const torch::Tensor d1 = s1.diagonal(), d2 = s2.diagonal();
+  const double n = static_cast<double>(s1.size(0) * (s1.size(0) - 1));
+  const double sx = (s1.sum() - d1.sum()).item<double>(), sy = (s2.sum() - d2.sum()).item<double>();
+  const double sxx = (s1.pow(2).sum() - d1.pow(2).sum()).item<double>();
+  const double syy = (s2.pow(2).sum() - d2.pow(2).sum()).item<double>();
+  const double sxy = ((s1 * s2).sum() - (d1 * d2).sum()).item<double>();
+  const double cov = sxy / n - (sx / n) * (sy / n);
+  return cov / std::sqrt((sxx / n - (sx / n) * (sx / n)) * (syy / n - (sy / n) * (sy / n)));
+}
+
+double upper_correlation(const torch::Tensor& s1, const torch::Tensor& s2) {
+  const torch::Tensor upper = torch::ones_like(s1, torch::kBool).triu(1);
+  return correlation(s1.masked_select(upper), s2.masked_select(upper));
+}
+
+// Single-trial similarities of pairs of trials of two different oracle
+// images, and the matching entries of `reference` (I×I).
+struct PairValues {
+  torch::Tensor single;     // S_{i_t j_t'}, i ≠ j
+  torch::Tensor reference;  // reference_ij for each
+};
+
+PairValues oracle_pairs(const torch::Tensor& oracle, const torch::Tensor& w,
+                        const torch::Tensor& reference) {
+  const int64_t images = oracle.size(0), repeats = oracle.size(1);
+  const torch::Tensor e = data_embeddings(oracle.reshape({images * repeats, -1}), w);
+  const torch::Tensor s = e.matmul(e.t());
+  const torch::Tensor image = torch::arange(images).repeat_interleave(repeats);
+  const torch::Tensor different = image.unsqueeze(1) != image.unsqueeze(0);
+  return {s.masked_select(different),
+          reference.index({image.unsqueeze(1), image.unsqueeze(0)}).masked_select(different)};
+}
+
+// The noise-free responses of a simulated scan, scaled like its responses;
+// undefined when the folder has none.
+torch::Tensor read_truth(const Scan& scan, const std::string& dir) {
+  const std::filesystem::path file = std::filesystem::path(dir) / "truth" / "responses.npy";
+  if (!std::filesystem::exists(file)) return {};
+  const torch::Tensor truth = sdk::read_npy(file.string()).to(torch::kFloat);
+  if (truth.dim() != 2 || truth.size(0) != scan.trials() ||
+      truth.size(1) != scan.responses.size(1)) {
+    throw std::runtime_error(file.string() + ": expected " + std::to_string(scan.trials()) + "×" +
+                             std::to_string(scan.responses.size(1)) +
+                             " noise-free responses (trials × neurons), got " +
+                             c10::str(truth.sizes()));
+  }
+  const Statistics& stats = scan.statistics.at("responses");
+  return truth / stats.std.clamp_min(0.01 * stats.std.mean().item<double>());
+}
+
+template <typename Member>
+double mean_over(const std::vector<ScanReport>& scans, Member member) {
+  double sum = 0;
+  for (const ScanReport& s : scans) sum += s.*member;
+  return sum / static_cast<double>(scans.size());
+}
+
+}  // namespace
+
+NeuralTargets neural_targets(const std::vector<std::string>& scan_dirs,
+                             const std::vector<std::shared_ptr<PredictiveModel>>& models,
+                             TargetReport& report, std::ostream& log) {
+  if (scan_dirs.empty()) throw std::invalid_argument("neural targets: no scan folders given");
+  if (!models.empty() && models.size() != scan_dirs.size()) {
+    throw std::invalid_argument(
+        absl::StrFormat("neural targets: %d models for %d scans (one fitted model per scan)",
+                        models.size(), scan_dirs.size()));
+  }
+  std::vector<torch::Tensor> data_e, model_e, true_e;
+  torch::Tensor stimuli, image_ids;
+  bool all_truth = true;
+  report.scans.clear();
+  for (size_t h = 0; h < scan_dirs.size(); ++h) {
+    const std::string& dir = scan_dirs[h];
+    log << absl::StrFormat("  scan %d/%d: %s\n", h + 1, scan_dirs.size(), dir) << std::flush;
+    const Scan raw = read_scan(dir);
+    const Scan scan = normalized(raw);
+    ScanReport sr;
+    sr.dir = dir;
+    sr.neurons = scan.responses.size(1);
+    const torch::Tensor oracle_index = oracle_trials(scan, dir);  // I×T
+    const int64_t images = oracle_index.size(0), repeats = oracle_index.size(1);
+    const torch::Tensor oracle = scan.responses.index({oracle_index});  // I×T×A
+    const torch::Tensor w = snr_weights(oracle);
+
+    const torch::Tensor trials = once_trials(scan);
+    const torch::Tensor ids = scan.frame_image_id.index_select(0, trials);
+    if (!image_ids.defined()) {
+      image_ids = ids;
+      stimuli = (raw.images.index_select(0, trials) / 255.0).clamp(0, 1);
+      if (stimuli.size(2) == 144) stimuli = torch::avg_pool2d(stimuli, 4);
+    } else if (!ids.equal(image_ids)) {
+      throw std::runtime_error(dir + ": shows other images than " + scan_dirs.front() +
+                               " (the scans of one target must share their stimuli)");
+    }
+    data_e.push_back(data_embeddings(scan.responses.index_select(0, trials), w));
+
+    const torch::Tensor s_oracle = oracle_similarity(oracle, w);
+    const PairValues pairs = oracle_pairs(oracle, w, s_oracle);
+    sr.r_data_oracle = correlation(pairs.single, pairs.reference);
+    if (h == 0) {
+      report.s_oracle = s_oracle;
+      report.single_trial_pairs = pairs.single;
+      report.single_trial_oracle = pairs.reference;
+    }
+
+    torch::Tensor s_model;
+    if (!models.empty()) {
+      PredictiveModel& model = *models[h];
+      if (model.neurons() != sr.neurons) {
+        throw std::runtime_error(absl::StrFormat(
+            "%s: has %d neurons but its model (number %d) predicts %d; fit the model on this "
+            "scan",
+            dir, sr.neurons, h + 1, model.neurons()));
+      }
+      const torch::Tensor predicted =
+          predict(model, scan, oracle_index.flatten()).view({images, repeats, -1});
+      sr.metrics = neuron_metrics(predicted, oracle);
+      const torch::Tensor wv = w * sr.metrics.test_correlation.clamp_min(0);  // Eq. 6
+      model_e.push_back(data_embeddings(predict(model, scan, trials, /*mean_behavior=*/true), wv));
+      const torch::Tensor e_oracle =
+          data_embeddings(predict(model, scan, oracle_index.select(1, 0), true), wv);
+      s_model = e_oracle.matmul(e_oracle.t());
+      sr.r_model_oracle = upper_correlation(s_model, s_oracle);
+      if (h == 0) {
+        report.s_model = s_model;
+        const torch::Tensor upper = torch::ones_like(s_model, torch::kBool).triu(1);
+        report.model_pairs = s_model.masked_select(upper);
+        report.model_oracle = s_oracle.masked_select(upper);
+      }
+    }
+
+    const torch::Tensor truth = read_truth(scan, dir);
+    if (truth.defined()) {
+      const torch::Tensor e_true = data_embeddings(truth.index({oracle_index}).mean(1), w);
+      const torch::Tensor s_true = e_true.matmul(e_true.t());
+      const PairValues against_truth = oracle_pairs(oracle, w, s_true);
+      sr.r_data_truth = correlation(against_truth.single, against_truth.reference);
+      sr.r_oracle_truth = upper_correlation(s_oracle, s_true);
+      if (s_model.defined()) sr.r_model_truth = upper_correlation(s_model, s_true);
+      true_e.push_back(data_embeddings(truth.index_select(0, trials), w));
+      if (h == 0) report.s_true = s_true;
+    } else {
+      all_truth = false;
+    }
+    report.oracle_images = images;
+    report.repeats = repeats;
+    report.scans.push_back(sr);
+  }
+  report.stimuli = image_ids.size(0);
+  report.r_data_oracle = mean_over(report.scans, &ScanReport::r_data_oracle);
+  if (!models.empty()) report.r_model_oracle = mean_over(report.scans, &ScanReport::r_model_oracle);
+
+  NeuralTargets targets;
+  targets.data.stimuli = stimuli.to(torch::kFloat);
+  targets.data.embeddings = average_over_scans(data_e);
+  const std::string scans_text = absl::StrFormat(
+      "%d images shown once, SNR-weighted (Eq. 1, %d oracle images × %d repeats), averaged "
+      "over %d scans:\n",
+      report.stimuli, report.oracle_images, report.repeats, scan_dirs.size());
+  std::string sources;
+  for (const std::string& dir : scan_dirs) sources += "  " + dir + "\n";
+  targets.data.provenance =
+      "neural_data: S_data (Eq. 2) of single trials of " + scans_text + sources;
+  if (!models.empty()) {
+    targets.model.stimuli = targets.data.stimuli;
+    targets.model.embeddings = average_over_scans(model_e);
+    targets.model.provenance =
+        "neural_model: S_model (Eq. 6, predictions × w_a·v_a under mean "
+        "behaviour, models " +
+        models.front()->settings().core + ") of " + scans_text + sources;
+  }
+  if (all_truth) {
+    report.r_oracle_truth = mean_over(report.scans, &ScanReport::r_oracle_truth);
+    report.r_data_truth = mean_over(report.scans, &ScanReport::r_data_truth);
+    log << "  scoring the targets against the truth\n" << std::flush;
+    const torch::Tensor truth_target = average_over_scans(true_e);
+    report.r_target_data_truth = offdiagonal_correlation(targets.data.embeddings, truth_target);
+    if (!models.empty()) {
+      report.r_model_truth = mean_over(report.scans, &ScanReport::r_model_truth);
+      report.r_target_model_truth = offdiagonal_correlation(targets.model.embeddings, truth_target);
+    }
+  }
+  return targets;
+}
+
+}  // namespace neuroreg

@@ -1,0 +1,75 @@
+// The similarity targets from recordings (Li et al. 2019, Section 2), and
+// how good they are (Fig. 1).
+//
+// Per scan: SNR weights from the oracle repeats (Eq. 1; the test tier,
+// grouped by frame_image_id); S_data (Eq. 2) from the single trials of every
+// image shown once (train and validation tiers, ordered by frame_image_id);
+// with a fitted predictive model, S_model (Eq. 6) from its predictions for
+// the same images under the scan's mean behaviour, weighted by w_a·v_a (v_a
+// the neuron's single-trial test correlation, floored at 0). Scans must show
+// the same images; their embeddings are averaged (S is the mean over scans).
+//
+// Quality, on the oracle images: r(S_data, S_oracle) over single-trial pairs
+// of different images (Fig. 1D's grey cloud; paper 0.39) and r(S_model,
+// S_oracle) over image pairs (paper 0.73). Simulated scans hold
+// truth/responses.npy (noise-free); then every similarity is also scored
+// against S_true, on the oracle images and on the target's own stimuli.
+#pragma once
+
+#include <neuroreg/sdk/target.h>
+
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "neural/model/predictive_model.h"
+#include "neural/neuron_metrics.h"
+
+namespace neuroreg {
+
+/// One scan's share of the report.
+struct ScanReport {
+  std::string dir;
+  int64_t neurons = 0;
+  double r_data_oracle = 0;
+  double r_model_oracle = NAN;  ///< NaN without a model
+  double r_oracle_truth = NAN;  ///< NaN without truth
+  double r_data_truth = NAN;
+  double r_model_truth = NAN;
+  NeuronMetrics metrics;  ///< undefined tensors without a model
+};
+
+struct TargetReport {
+  int64_t stimuli = 0;  ///< non-oracle images in the targets
+  int64_t oracle_images = 0;
+  int64_t repeats = 0;
+  std::vector<ScanReport> scans;
+  /// Means over scans of the per-scan values (NaN where any scan lacks one).
+  double r_data_oracle = 0, r_model_oracle = NAN, r_oracle_truth = NAN, r_data_truth = NAN,
+         r_model_truth = NAN;
+  /// On the targets themselves (averaged over scans, every pair of distinct
+  /// target stimuli) against the truth averaged alike; NaN without truth.
+  double r_target_data_truth = NAN, r_target_model_truth = NAN;
+
+  /// The first scan's oracle-image matrices (I×I) for pictures; s_model and
+  /// s_true are undefined without a model / truth.
+  torch::Tensor s_oracle, s_model, s_true;
+  /// Fig. 1D for the first scan: single-trial similarities of pairs of
+  /// different oracle images and their S_oracle; S_model vs S_oracle per pair.
+  torch::Tensor single_trial_pairs, single_trial_oracle, model_pairs, model_oracle;
+};
+
+struct NeuralTargets {
+  sdk::SimilarityTarget data;   ///< neural_data
+  sdk::SimilarityTarget model;  ///< neural_model; empty without models
+};
+
+/// Builds the targets from the scan folders at `scan_dirs`, with `models`
+/// either empty (neural_data only) or one fitted model per scan, in order.
+/// Progress goes to `log`.
+NeuralTargets neural_targets(const std::vector<std::string>& scan_dirs,
+                             const std::vector<std::shared_ptr<PredictiveModel>>& models,
+                             TargetReport& report, std::ostream& log);
+
+}  // namespace neuroreg

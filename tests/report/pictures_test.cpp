@@ -1,0 +1,474 @@
+// Report pictures: the clustering order against a brute-force reference and
+// planted blocks, PNGs read back pixel by pixel, SVGs read back as text.
+#include "report/pictures.h"
+
+#include <gtest/gtest.h>
+#include <png.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <numeric>
+#include <random>
+#include <sstream>
+
+namespace neuroreg {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A fresh folder under the system's temporary folder, removed with everything
+// in it at the end of the test.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::random_device entropy;
+    path_ = fs::temp_directory_path() /
+            ("neuroreg-pictures-" + std::string(test->name()) + "-" + std::to_string(entropy()));
+    fs::create_directories(path_);
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+struct Rgb {
+  std::vector<uint8_t> pixels;
+  int width = 0, height = 0;
+  std::array<uint8_t, 3> at(int x, int y) const {
+    const uint8_t* p = pixels.data() + (static_cast<std::size_t>(y) * width + x) * 3;
+    return {p[0], p[1], p[2]};
+  }
+};
+
+Rgb read_png(const std::string& path) {
+  png_image image{};
+  image.version = PNG_IMAGE_VERSION;
+  if (!png_image_begin_read_from_file(&image, path.c_str())) {
+    ADD_FAILURE() << path << ": " << image.message;
+    return {};
+  }
+  image.format = PNG_FORMAT_RGB;
+  Rgb out;
+  out.width = static_cast<int>(image.width);
+  out.height = static_cast<int>(image.height);
+  out.pixels.resize(PNG_IMAGE_SIZE(image));
+  if (!png_image_finish_read(&image, nullptr, out.pixels.data(), 0, nullptr)) {
+    ADD_FAILURE() << path << ": " << image.message;
+  }
+  return out;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+// Anything but the finished file left in a folder (a temporary one, say).
+std::vector<std::string> other_files(const fs::path& dir, const std::string& keep) {
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().filename() != keep) names.push_back(entry.path().filename().string());
+  }
+  return names;
+}
+
+// Pairs in a block are similar (about 0.8), pairs across blocks are not
+// (about 0.1), with some noise; images are handed out to blocks at random.
+torch::Tensor block_similarity(const std::vector<int64_t>& block_of, uint64_t seed) {
+  const auto n = static_cast<int64_t>(block_of.size());
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> noise(-0.1, 0.1);
+  torch::Tensor s = torch::eye(n, torch::kDouble);
+  auto a = s.accessor<double, 2>();
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t j = i + 1; j < n; ++j) {
+      a[i][j] = a[j][i] = (block_of[i] == block_of[j] ? 0.8 : 0.1) + noise(rng);
+    }
+  }
+  return s;
+}
+
+// Average linkage as defined: merge the closest pair (lowest indices on
+// ties), every pair looked at every time.
+std::vector<int64_t> brute_force_order(const torch::Tensor& similarity) {
+  const int64_t n = similarity.size(0);
+  std::vector<std::vector<double>> d(n, std::vector<double>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t j = 0; j < n; ++j) {
+      d[i][j] = 1.0 - 0.5 * (similarity[i][j].item<double>() + similarity[j][i].item<double>());
+    }
+  }
+  std::vector<bool> live(n, true);
+  std::vector<std::vector<int64_t>> members(n);
+  for (int64_t i = 0; i < n; ++i) members[i] = {i};
+  for (int64_t merges = 1; merges < n; ++merges) {
+    int64_t a = -1, b = -1;
+    for (int64_t i = 0; i < n; ++i) {
+      for (int64_t j = i + 1; j < n; ++j) {
+        if (live[i] && live[j] && (a < 0 || d[i][j] < d[a][b])) a = i, b = j;
+      }
+    }
+    const double wa = static_cast<double>(members[a].size());
+    const double wb = static_cast<double>(members[b].size());
+    for (int64_t k = 0; k < n; ++k) {
+      if (live[k] && k != a && k != b) {
+        d[a][k] = d[k][a] = (wa * d[a][k] + wb * d[b][k]) / (wa + wb);
+      }
+    }
+    live[b] = false;
+    members[a].insert(members[a].end(), members[b].begin(), members[b].end());
+  }
+  return members[0];
+}
+
+TEST(ClusterOrder, PutsTheImagesOfOneBlockNextToEachOther) {
+  std::vector<int64_t> block_of;
+  for (int64_t block = 0; block < 4; ++block) block_of.insert(block_of.end(), 3 + 2 * block, block);
+  std::shuffle(block_of.begin(), block_of.end(), std::mt19937_64(7));
+  const std::vector<int64_t> order = cluster_order(block_similarity(block_of, 1));
+
+  ASSERT_EQ(order.size(), block_of.size());
+  int changes = 0;
+  for (std::size_t k = 1; k < order.size(); ++k)
+    changes += block_of[order[k]] != block_of[order[k - 1]];
+  EXPECT_EQ(changes, 3) << "each of the 4 blocks should be one run";
+}
+
+TEST(ClusterOrder, MergesTheClosestPairFirstLikeABruteForceSearch) {
+  torch::manual_seed(3);
+  for (const int64_t n : {2, 3, 7, 40, 90}) {
+    const torch::Tensor x = torch::randn({n, 5}, torch::kDouble);
+    const torch::Tensor e =
+        torch::nn::functional::normalize(x, torch::nn::functional::NormalizeFuncOptions().dim(1));
+    const torch::Tensor s = e.matmul(e.t());
+    EXPECT_EQ(cluster_order(s), brute_force_order(s)) << n << " images";
+    // Similarities on a coarse grid: many exactly equal distances, where
+    // only the tie rule decides.
+    const torch::Tensor coarse = (s * 4).round() / 4;
+    EXPECT_EQ(cluster_order(coarse), brute_force_order(coarse)) << n << " images, with ties";
+  }
+}
+
+TEST(ClusterOrder, BreaksTiesByIndexSoEqualSimilaritiesKeepTheImageOrder) {
+  std::vector<int64_t> identity(6);
+  std::iota(identity.begin(), identity.end(), 0);
+  EXPECT_EQ(cluster_order(torch::full({6, 6}, 0.3)), identity);
+  // Two blocks with identical entries: 0, 2, 4 and 1, 3, 5.
+  const torch::Tensor s = block_similarity({0, 1, 0, 1, 0, 1}, 0).round();  // 1 or 0
+  EXPECT_EQ(cluster_order(s), (std::vector<int64_t>{0, 2, 4, 1, 3, 5}));
+}
+
+TEST(ClusterOrder, UsesTheSymmetricPartOfAnAsymmetricMatrix) {
+  torch::manual_seed(4);
+  const torch::Tensor s = torch::rand({12, 12}, torch::kDouble);
+  EXPECT_EQ(cluster_order(s), cluster_order((s + s.t()) / 2));
+}
+
+TEST(ClusterOrder, OrdersAThousandImagesWithinTwoSeconds) {
+  std::vector<int64_t> block_of(1000);
+  for (std::size_t i = 0; i < block_of.size(); ++i)
+    block_of[i] = static_cast<int64_t>(i * 7919 % 10);
+  const torch::Tensor s = block_similarity(block_of, 2);
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<int64_t> order = cluster_order(s);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  // Typically a few tens of milliseconds; the margin is for loaded machines
+  // and debug builds.
+  EXPECT_LT(seconds, 2.0);
+  std::sort(order.begin(), order.end());
+  std::vector<int64_t> identity(1000);
+  std::iota(identity.begin(), identity.end(), 0);
+  EXPECT_EQ(order, identity);
+}
+
+TEST(ClusterOrder, HandlesZeroAndOneImages) {
+  EXPECT_TRUE(cluster_order(torch::zeros({0, 0})).empty());
+  EXPECT_EQ(cluster_order(torch::ones({1, 1})), (std::vector<int64_t>{0}));
+}
+
+TEST(ClusterOrder, RejectsANonSquareOrNonFiniteMatrix) {
+  try {
+    cluster_order(torch::zeros({3, 4}));
+    FAIL() << "expected std::invalid_argument";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("[3, 4]"), std::string::npos) << e.what();
+  }
+  torch::Tensor s = torch::eye(3);
+  s[0][2] = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_THROW(cluster_order(s), std::invalid_argument);
+}
+
+TEST(DivergingColour, RunsFromBlueThroughWhiteToRedAndClamps) {
+  EXPECT_EQ(diverging_colour(0.0, -1, 1), (std::array<uint8_t, 3>{255, 255, 255}));
+  EXPECT_EQ(diverging_colour(0.5, 0, 1), (std::array<uint8_t, 3>{255, 255, 255}));
+  const auto low = diverging_colour(-1, -1, 1), high = diverging_colour(1, -1, 1);
+  EXPECT_GT(low[2], low[0]);
+  EXPECT_GT(high[0], high[2]);
+  EXPECT_EQ(diverging_colour(-7, -1, 1), low);
+  EXPECT_EQ(diverging_colour(7, -1, 1), high);
+  const auto grey = diverging_colour(std::nan(""), -1, 1);
+  EXPECT_TRUE(grey[0] == grey[1] && grey[1] == grey[2] && grey[0] < 255);
+}
+
+TEST(MatrixPng, HasOneSquareOfCellPixelsPerEntryInTheGivenOrder) {
+  ScratchDir dir;
+  // Entry (0, 1) is high, (1, 2) low, (2, 0) zero; the rest in between.
+  const torch::Tensor s = torch::tensor({{0.5, 1.0, 0.5},  //
+                                         {0.5, 0.5, -1.0},
+                                         {0.0, 0.5, 0.5}});
+  const std::vector<int64_t> order = {2, 0, 1};  // picture row/column r shows image order[r]
+  const int cell = 5;
+  const std::string path = dir / "s_oracle.png";
+  write_matrix_png(s, order, path, -1.0, 1.0, cell);
+
+  const Rgb png = read_png(path);
+  ASSERT_EQ(png.width, 3 * cell);
+  ASSERT_EQ(png.height, 3 * cell);
+  const auto cell_colour = [&](int row, int column, int dx, int dy) {
+    return png.at(column * cell + dx, row * cell + dy);
+  };
+  // Image 0 is at picture position 1, image 1 at 2, image 2 at 0.
+  for (const auto& [dx, dy] :
+       std::vector<std::pair<int, int>>{{0, 0}, {cell - 1, cell - 1}, {2, 3}}) {
+    EXPECT_EQ(cell_colour(1, 2, dx, dy), diverging_colour(1.0, -1, 1));             // (0, 1): high
+    EXPECT_EQ(cell_colour(2, 0, dx, dy), diverging_colour(-1.0, -1, 1));            // (1, 2): low
+    EXPECT_EQ(cell_colour(0, 1, dx, dy), (std::array<uint8_t, 3>{255, 255, 255}));  // (2, 0)
+  }
+  const auto high = cell_colour(1, 2, 0, 0), low = cell_colour(2, 0, 0, 0);
+  EXPECT_GT(high[0], high[2]) << "high similarity is red";
+  EXPECT_GT(low[2], low[0]) << "low similarity is blue";
+  EXPECT_EQ(other_files(dir.path(), "s_oracle.png"), std::vector<std::string>{});
+}
+
+TEST(MatrixPng, ClampsValuesOutsideTheColourRange) {
+  ScratchDir dir;
+  const std::string path = dir / "clamped.png";
+  write_matrix_png(torch::tensor({{5.0, -5.0}, {0.25, 0.25}}), {0, 1}, path, -0.5, 0.5, 1);
+  const Rgb png = read_png(path);
+  EXPECT_EQ(png.at(0, 0), diverging_colour(0.5, -0.5, 0.5));
+  EXPECT_EQ(png.at(1, 0), diverging_colour(-0.5, -0.5, 0.5));
+  EXPECT_EQ(png.at(0, 1), diverging_colour(0.25, -0.5, 0.5));
+}
+
+TEST(MatrixPng, ReplacesAnOlderPictureAtTheSamePath) {
+  ScratchDir dir;
+  const std::string path = dir / "again.png";
+  write_matrix_png(torch::eye(2), {0, 1}, path, -1, 1, 1);
+  write_matrix_png(torch::eye(4), {0, 1, 2, 3}, path, -1, 1, 2);
+  EXPECT_EQ(read_png(path).width, 8);
+}
+
+TEST(MatrixPng, NamesThePathWhenItCannotBeWritten) {
+  ScratchDir dir;
+  std::ofstream(dir / "a-file") << "not a folder";
+  const std::string path = dir / "a-file/s.png";
+  try {
+    write_matrix_png(torch::eye(3), {0, 1, 2}, path, -1, 1, 2);
+    FAIL() << "expected std::runtime_error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(other_files(dir.path(), "a-file"), std::vector<std::string>{});
+}
+
+TEST(MatrixPng, RejectsANonSquareMatrixNamingThePathAndTheShape) {
+  ScratchDir dir;
+  const std::string path = dir / "s.png";
+  try {
+    write_matrix_png(torch::zeros({3, 4}), {0, 1, 2}, path, -1, 1, 2);
+    FAIL() << "expected std::invalid_argument";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("[3, 4]"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(path));
+}
+
+TEST(MatrixPng, RejectsAnOrderThatIsNotAPermutationOfTheImages) {
+  ScratchDir dir;
+  const std::string path = dir / "s.png";
+  for (const std::vector<int64_t>& order :
+       {std::vector<int64_t>{0, 1}, std::vector<int64_t>{0, 1, 1}, std::vector<int64_t>{0, 1, 3}}) {
+    try {
+      write_matrix_png(torch::eye(3), order, path, -1, 1, 2);
+      FAIL() << "expected std::invalid_argument";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+    }
+  }
+  try {
+    write_matrix_png(torch::eye(3), {0, 1}, path, -1, 1, 2);
+    FAIL() << "expected std::invalid_argument";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("2 entries"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("[3, 3]"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(write_matrix_png(torch::eye(3), {0, 1, 2}, path, 1, 1, 2), std::invalid_argument);
+  EXPECT_THROW(write_matrix_png(torch::eye(3), {0, 1, 2}, path, -1, 1, 0), std::invalid_argument);
+  EXPECT_FALSE(fs::exists(path));
+}
+
+TEST(MatricesPng, PutsThePanelsSideBySideInOneOrderWithWhiteGaps) {
+  ScratchDir dir;
+  const std::string path = dir / "panels.png";
+  const torch::Tensor high = torch::ones({2, 2}), low = -torch::ones({2, 2});
+  const int cell = 3, gap = 4;
+  write_matrices_png({high, low, high}, {1, 0}, path, -1, 1, cell, gap);
+  const Rgb png = read_png(path);
+  ASSERT_EQ(png.width, 3 * 2 * cell + 2 * gap);
+  ASSERT_EQ(png.height, 2 * cell);
+  const int panel = 2 * cell + gap;
+  EXPECT_EQ(png.at(0, 0), diverging_colour(1, -1, 1));
+  EXPECT_EQ(png.at(2 * cell, 0), (std::array<uint8_t, 3>{255, 255, 255}));
+  EXPECT_EQ(png.at(panel, 5), diverging_colour(-1, -1, 1));
+  EXPECT_EQ(png.at(2 * panel + 2 * cell - 1, 2 * cell - 1), diverging_colour(1, -1, 1));
+  EXPECT_THROW(write_matrices_png({high, torch::ones({3, 3})}, {1, 0}, path, -1, 1, cell),
+               std::invalid_argument);
+}
+
+TEST(ScatterSvg, DrawsOneCircleAPointWithAxesTicksAndALegend) {
+  ScratchDir dir;
+  const std::string path = dir / "fig1d.svg";
+  ScatterSeries data{"S_data", {0.0, 0.2, 0.4, 0.6}, {0.1, 0.1, 0.3, 0.5}, "#1f77b4"};
+  ScatterSeries model{"S_model", {0.0, 0.5, 1.0}, {0.0, 0.4, 0.9}, ""};
+  ScatterAxes axes;
+  axes.title = "Single pairs";
+  axes.x_label = "S_oracle";
+  axes.y_label = "similarity";
+  axes.diagonal = true;
+  write_scatter_svg({data, model}, axes, path);
+
+  const std::string svg = read_text(path);
+  EXPECT_EQ(svg.rfind("<?xml", 0), 0u);
+  EXPECT_NE(svg.find("</svg>"), std::string::npos);
+  EXPECT_EQ(count(svg, "<circle"), 7u);
+  EXPECT_EQ(count(svg, ">S_data</text>"), 1u);
+  EXPECT_EQ(count(svg, ">S_model</text>"), 1u);
+  EXPECT_NE(svg.find("fill=\"#1f77b4\""), std::string::npos);
+  EXPECT_NE(svg.find(">Single pairs</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">S_oracle</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">similarity</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">0.0</text>"),
+            std::string::npos);  // ticks 0.0, 0.2, ... on [−0.05, 1.05]
+  EXPECT_NE(svg.find(">1.0</text>"), std::string::npos);
+  EXPECT_NE(svg.find("class=\"diagonal\""), std::string::npos);
+  EXPECT_NE(svg.find("fill-opacity=\"0.35\""), std::string::npos);
+
+  axes.diagonal = false;
+  write_scatter_svg({data, model}, axes, path);
+  EXPECT_EQ(read_text(path).find("class=\"diagonal\""), std::string::npos);
+}
+
+TEST(ScatterSvg, DrawsAnEvenlySpacedSubsampleOfALargeSeriesAndSaysSo) {
+  ScratchDir dir;
+  const std::string path = dir / "many.svg";
+  ScatterSeries many{"S_data", {}, {}, ""};
+  for (int i = 0; i < 12000; ++i) {
+    many.x.push_back(i / 12000.0);
+    many.y.push_back(std::sin(i));
+  }
+  ScatterSeries few{"S_model", {0.1, 0.2}, {0.1, 0.2}, ""};
+  write_scatter_svg({many, few}, ScatterAxes{}, path);
+  const std::string svg = read_text(path);
+  EXPECT_EQ(count(svg, "<circle"), 5002u);
+  EXPECT_NE(svg.find(">S_data (5000 of 12000 shown)</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">S_model</text>"), std::string::npos);
+  EXPECT_EQ(svg, (write_scatter_svg({many, few}, ScatterAxes{}, path), read_text(path)))
+      << "the subsample is the same every time";
+
+  ScatterAxes fewer;
+  fewer.max_points = 100;
+  write_scatter_svg({many}, fewer, path);
+  EXPECT_EQ(count(read_text(path), "<circle"), 100u);
+}
+
+TEST(ScatterSvg, LeavesOutPointsThatAreNotFinite) {
+  ScratchDir dir;
+  const std::string path = dir / "nan.svg";
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  write_scatter_svg({{"S", {0.0, nan, 1.0}, {0.0, 1.0, INFINITY}, ""}}, ScatterAxes{}, path);
+  const std::string svg = read_text(path);
+  EXPECT_EQ(count(svg, "<circle"), 1u);
+  EXPECT_NE(svg.find(">S (1 of 3 shown)</text>"), std::string::npos);
+}
+
+TEST(ScatterSvg, EscapesTextForXml) {
+  ScratchDir dir;
+  const std::string path = dir / "escaped.svg";
+  ScatterAxes axes;
+  axes.title = "S_data <vs> S_oracle & \"friends\"";
+  axes.x_label = "it's";
+  write_scatter_svg({{"a<b & c", {0.0}, {0.0}, "red\"/><script/>"}}, axes, path);
+  const std::string svg = read_text(path);
+  EXPECT_NE(svg.find(">S_data &lt;vs&gt; S_oracle &amp; &quot;friends&quot;</text>"),
+            std::string::npos);
+  EXPECT_NE(svg.find(">it&apos;s</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">a&lt;b &amp; c</text>"), std::string::npos);
+  EXPECT_EQ(svg.find("<vs>"), std::string::npos);
+  EXPECT_EQ(svg.find("<script"), std::string::npos);
+  EXPECT_EQ(svg.find("a<b"), std::string::npos);
+}
+
+TEST(ScatterSvg, UsesTheGivenRangesAndRejectsEmptyOnes) {
+  ScratchDir dir;
+  const std::string path = dir / "ranges.svg";
+  ScatterAxes axes;
+  axes.x_min = -1, axes.x_max = 1, axes.y_min = 0, axes.y_max = 10;
+  write_scatter_svg({{"S", {0.0, 5.0}, {0.0, 20.0}, ""}}, axes, path);
+  const std::string svg = read_text(path);
+  EXPECT_NE(svg.find(">-1.0</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">10</text>"), std::string::npos);
+  EXPECT_EQ(count(svg, "<circle"), 2u) << "points outside the ranges are clipped, not dropped";
+  axes.y_max = -1;
+  EXPECT_THROW(write_scatter_svg({}, axes, path), std::invalid_argument);
+}
+
+TEST(ScatterSvg, RejectsASeriesWithMoreXThanYNamingThePath) {
+  ScratchDir dir;
+  const std::string path = dir / "bad.svg";
+  try {
+    write_scatter_svg({{"S_data", {0.0, 1.0}, {0.0}, ""}}, ScatterAxes{}, path);
+    FAIL() << "expected std::invalid_argument";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("S_data"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(path));
+}
+
+TEST(ScatterSvg, NamesThePathWhenItCannotBeWritten) {
+  ScratchDir dir;
+  std::ofstream(dir / "a-file") << "not a folder";
+  const std::string path = dir / "a-file/fig.svg";
+  try {
+    write_scatter_svg({{"S", {0.0}, {0.0}, ""}}, ScatterAxes{}, path);
+    FAIL() << "expected std::runtime_error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace neuroreg
