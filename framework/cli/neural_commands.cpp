@@ -12,6 +12,7 @@
 #include "neural/fit.h"
 #include "neural/neural_report.h"
 #include "neural/neural_targets.h"
+#include "neural/neuron_metrics.h"
 #include "neural/recordings.h"
 #include "neural/simulated_scans.h"
 #include "neural/simulated_v1.h"
@@ -136,15 +137,27 @@ int fit_command(const NeuralArgs& args, const std::vector<std::string>& scans, s
         predict(*fit.model, scan, oracle.flatten()).view({oracle.size(0), oracle.size(1), -1}),
         scan.responses.index({oracle}));
     write_neuron_table(m, scan.unit_ids, (folder / "neurons.tsv").string());
+    // Simulated scans: the noise-free truth's own single-trial correlation,
+    // the most any model can reach.
+    const torch::Tensor truth = read_truth(scan, dir);
+    const double truth_r =
+        truth.defined() ? neuron_correlations(truth.index_select(0, oracle.flatten()),
+                                              scan.responses.index_select(0, oracle.flatten()))
+                              .mean()
+                              .item<double>()
+                        : NAN;
     summary += absl::StrFormat(
-        "%-16s %7d %8.3f %8.3f %8.3f %8.3f %8.3f %6.3f %8.0f\n", name, scan.responses.size(1),
+        "%-16s %7d %8.3f %8.3f %8.3f %8.3f %8.3f %6.3f %8.3f %8.0f\n", name, scan.responses.size(1),
         fit.validation_correlation, m.test_correlation.mean().item<float>(),
         m.correlation_to_average.mean().item<float>(), m.oracle_correlation.mean().item<float>(),
-        m.fraction_of_oracle, m.feve.mean().item<float>(), fit.seconds);
+        m.fraction_of_oracle, m.feve.nanmean().item<float>(), truth_r, fit.seconds);
     out << absl::StrFormat("  wrote %s (%d epochs, %.0f s)\n", (folder / "model.pt").string(),
                            fit.epochs, fit.seconds);
   }
-  out << "\n" << summary << "(means over neurons; test = single trials of the oracle images)\n";
+  out << "\n"
+      << summary
+      << "(means over neurons; test = single trials of the oracle images; truth r = the "
+         "noise-free simulated rates' test r, the ceiling, nan for real recordings)\n";
   return 0;
 }
 

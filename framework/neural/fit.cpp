@@ -96,6 +96,7 @@ FitResult fit_predictive_model(const Scan& scan, const FitSettings& settings,
   auto model =
       std::make_shared<PredictiveModel>(settings.model, scan.responses.size(1), scan.images.size(2),
                                         scan.images.size(3), scan.behavior.size(1));
+  model->start_readout(scan.images.index_select(0, train), scan.responses.index_select(0, train));
   torch::optim::Adam optimizer(model->parameters(),
                                torch::optim::AdamOptions(settings.learning_rate));
   const torch::Tensor validation_responses = scan.responses.index_select(0, validation);

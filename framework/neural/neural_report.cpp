@@ -15,7 +15,7 @@ namespace {
 std::string value(double v) { return std::isnan(v) ? "     -" : absl::StrFormat("%6.3f", v); }
 
 std::string mean_of(const torch::Tensor& t) {
-  return t.defined() ? absl::StrFormat("%6.3f", t.mean().item<float>()) : "     -";
+  return t.defined() ? absl::StrFormat("%6.3f", t.nanmean().item<float>()) : "     -";
 }
 
 std::vector<double> to_vector(const torch::Tensor& t) {

@@ -13,6 +13,7 @@
 #include "neural/fit.h"
 #include "neural/neural_similarity.h"
 #include "neural/recordings.h"
+#include "neural/simulated_scans.h"
 
 namespace neuroreg {
 namespace {
@@ -60,23 +61,6 @@ PairValues oracle_pairs(const torch::Tensor& oracle, const torch::Tensor& w,
   const torch::Tensor different = image.unsqueeze(1) != image.unsqueeze(0);
   return {s.masked_select(different),
           reference.index({image.unsqueeze(1), image.unsqueeze(0)}).masked_select(different)};
-}
-
-// The noise-free responses of a simulated scan, scaled like its responses;
-// undefined when the folder has none.
-torch::Tensor read_truth(const Scan& scan, const std::string& dir) {
-  const std::filesystem::path file = std::filesystem::path(dir) / "truth" / "responses.npy";
-  if (!std::filesystem::exists(file)) return {};
-  const torch::Tensor truth = sdk::read_npy(file.string()).to(torch::kFloat);
-  if (truth.dim() != 2 || truth.size(0) != scan.trials() ||
-      truth.size(1) != scan.responses.size(1)) {
-    throw std::runtime_error(file.string() + ": expected " + std::to_string(scan.trials()) + "×" +
-                             std::to_string(scan.responses.size(1)) +
-                             " noise-free responses (trials × neurons), got " +
-                             c10::str(truth.sizes()));
-  }
-  const Statistics& stats = scan.statistics.at("responses");
-  return truth / stats.std.clamp_min(0.01 * stats.std.mean().item<double>());
 }
 
 template <typename Member>

@@ -37,7 +37,12 @@ NeuronMetrics neuron_metrics(const torch::Tensor& predicted, const torch::Tensor
   const torch::Tensor noise = r.var(1, /*unbiased=*/true).mean(0);
   const torch::Tensor total = r.reshape({images * repeats, -1}).var(0, /*unbiased=*/true);
   const torch::Tensor mse = (p - r).pow(2).mean(std::vector<int64_t>{0, 1});
-  m.feve = (1 - (mse - noise) / (total - noise).clamp_min(1e-12)).to(torch::kFloat);
+  // Only defined where there is something to explain: a neuron whose
+  // repeats vary as much as its images do gets NaN, not a huge ratio.
+  const torch::Tensor explainable = total - noise;
+  m.feve = torch::where(explainable > 0.01 * total, 1 - (mse - noise) / explainable,
+                        torch::full_like(explainable, NAN))
+               .to(torch::kFloat);
   const torch::Tensor o = m.oracle_correlation.to(torch::kDouble);
   m.fraction_of_oracle = (o * m.test_correlation.to(torch::kDouble)).sum().item<double>() /
                          std::max(o.pow(2).sum().item<double>(), 1e-30);

@@ -20,7 +20,8 @@ struct NeuronMetrics {
   /// predict themselves, the ceiling of test_correlation.
   torch::Tensor oracle_correlation;
   /// Fraction of explainable variance explained: 1 − (MSE − η²)/(Var − η²),
-  /// η² the variance over repeats (noise) averaged over images.
+  /// η² the variance over repeats (noise) averaged over images. NaN where
+  /// less than 1% of a neuron's variance is explainable.
   torch::Tensor feve;
   /// Zero-intercept slope of test_correlation over oracle_correlation across
   /// neurons: how much of the attainable the model attains.

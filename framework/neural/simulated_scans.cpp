@@ -125,4 +125,19 @@ std::vector<std::string> simulate_scans(const torch::Tensor& images, const ScanS
   return written;
 }
 
+torch::Tensor read_truth(const Scan& scan, const std::string& dir) {
+  const std::filesystem::path file = std::filesystem::path(dir) / "truth" / "responses.npy";
+  if (!std::filesystem::exists(file)) return {};
+  const torch::Tensor truth = sdk::read_npy(file.string()).to(torch::kFloat);
+  if (truth.dim() != 2 || truth.size(0) != scan.trials() ||
+      truth.size(1) != scan.responses.size(1)) {
+    throw std::runtime_error(file.string() + ": expected " + std::to_string(scan.trials()) + "×" +
+                             std::to_string(scan.responses.size(1)) +
+                             " noise-free responses (trials × neurons), got " +
+                             c10::str(truth.sizes()));
+  }
+  const Statistics& stats = scan.statistics.at("responses");
+  return truth / stats.std.clamp_min(0.01 * stats.std.mean().item<double>());
+}
+
 }  // namespace neuroreg

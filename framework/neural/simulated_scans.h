@@ -22,6 +22,7 @@
 #include <ostream>
 #include <string>
 
+#include "neural/recordings.h"
 #include "neural/simulated_v1.h"
 
 namespace neuroreg {
@@ -41,5 +42,11 @@ struct ScanSimulation {
 /// and writes them under `out_dir`. Returns the scan folders' paths.
 std::vector<std::string> simulate_scans(const torch::Tensor& images, const ScanSimulation& sim,
                                         const std::string& out_dir, std::ostream& log);
+
+/// The noise-free responses of a simulated scan folder `dir` (its
+/// truth/responses.npy), scaled like normalized(scan)'s responses; undefined
+/// when the folder has none (real recordings). Throws naming the file when
+/// its shape does not match the scan.
+torch::Tensor read_truth(const Scan& scan, const std::string& dir);
 
 }  // namespace neuroreg

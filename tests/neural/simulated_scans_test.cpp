@@ -12,26 +12,15 @@
 #include "neural/neural_targets.h"
 #include "neural/recordings.h"
 #include "support/builtin_plugins.h"
+#include "support/tiny_scans.h"
 
 namespace neuroreg {
 namespace {
 
-// Two scans of one animal on smooth random images; returns their folders.
 std::vector<std::string> simulate(const std::string& dir, int64_t unique, int64_t oracle,
                                   int64_t repeats, int64_t neurons, double peak_rate,
                                   std::ostream& log) {
-  ScanSimulation sim;
-  sim.animals = 1;
-  sim.scans_per_animal = 2;
-  sim.unique_images = unique;
-  sim.oracle_images = oracle;
-  sim.repeats = repeats;
-  sim.v1.neurons = neurons;
-  sim.v1.mean_peak_rate = peak_rate;
-  torch::manual_seed(0);
-  const torch::Tensor images =
-      torch::avg_pool2d(torch::rand({unique + oracle, 1, 36, 64}), 3, 1, 1);
-  return simulate_scans(images, sim, dir, log);
+  return testing::simulate_tiny_scans(dir, unique, oracle, repeats, neurons, peak_rate, log);
 }
 
 TEST(SimulatedScans, FollowThePapersDesignAndCarryTheirTruth) {

@@ -17,7 +17,10 @@ namespace {
 constexpr double kPointSparsity = 0.002;
 constexpr double kMaskSparsity = 0.002;
 constexpr double kFeatureSparsity = 0.002;
-constexpr int64_t kPoolSteps = 2;
+// Pooled copies let a position feel features from farther away, but each
+// costs as much as the full map's sampling; contrast_maps starts positions
+// close enough that the full map alone suffices.
+constexpr int64_t kPoolSteps = 0;
 constexpr int64_t kShifterHidden = 5;
 constexpr int64_t kModulatorHidden = 10;
 constexpr int64_t kFormat = 1;  // bump when the saved layout changes
@@ -74,6 +77,8 @@ PredictiveModel::PredictiveModel(const ModelSettings& settings, int64_t neurons,
                                 " core");
   }
   const int64_t channels = core_->out_channels();
+  grid_height_ = probe.size(2);
+  grid_width_ = probe.size(3);
   if (settings.core == "paper_cnn") {
     point_ = register_module(
         "readout", std::make_shared<PointReadout>(neurons, channels, kPoolSteps, kPointSparsity));
@@ -96,6 +101,12 @@ torch::Tensor PredictiveModel::forward(const torch::Tensor& images, const torch:
                                : factorized_->forward(features);
   if (modulator_) drive = drive * modulator_->forward(behavior);
   return torch::elu(drive) + 1;
+}
+
+void PredictiveModel::start_readout(const torch::Tensor& images, const torch::Tensor& responses) {
+  const torch::Tensor maps = contrast_maps(images, responses, grid_height_, grid_width_);
+  if (point_) point_->start_at_peaks(maps);
+  if (factorized_) factorized_->start_from_maps(maps);
 }
 
 torch::Tensor PredictiveModel::regularization() {

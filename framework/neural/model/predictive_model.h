@@ -50,6 +50,10 @@ class PredictiveModel : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& images, const torch::Tensor& behavior,
                         const torch::Tensor& pupil_center);
 
+  /// Starts the readout where the data say each neuron looks (see
+  /// contrast_maps), from normalised training images and responses.
+  void start_readout(const torch::Tensor& images, const torch::Tensor& responses);
+
   /// Every penalty of core and readout, a scalar.
   torch::Tensor regularization();
 
@@ -62,6 +66,7 @@ class PredictiveModel : public torch::nn::Module {
  private:
   ModelSettings settings_;
   int64_t neurons_, height_, width_, behaviors_;
+  int64_t grid_height_ = 0, grid_width_ = 0;  // the core's output map
   std::shared_ptr<Core> core_;
   std::shared_ptr<PointReadout> point_;
   std::shared_ptr<FactorizedReadout> factorized_;

@@ -33,6 +33,10 @@ class PointReadout : public torch::nn::Module {
   /// L1 of the feature weights.
   torch::Tensor regularization();
 
+  /// Moves each neuron to the peak of its map (neurons×h×w over the
+  /// core's output grid), e.g. contrast_maps'.
+  void start_at_peaks(const torch::Tensor& maps);
+
   torch::Tensor positions;  ///< neurons×2 (x, y) in [-1, 1]
   torch::Tensor weights;    ///< neurons × C·(pool_steps+1)
   torch::Tensor bias;       ///< neurons
@@ -52,6 +56,10 @@ class FactorizedReadout : public torch::nn::Module {
 
   torch::Tensor regularization();
 
+  /// Starts each neuron's mask as the positive part of its map
+  /// (neurons×h×w), scaled to the initial mask's total.
+  void start_from_maps(const torch::Tensor& maps);
+
   torch::Tensor mask;     ///< neurons×h·w, used as |mask|
   torch::Tensor weights;  ///< neurons×C
   torch::Tensor bias;     ///< neurons
@@ -59,6 +67,17 @@ class FactorizedReadout : public torch::nn::Module {
  private:
   double mask_sparsity_, feature_sparsity_;
 };
+
+/// Where each neuron looks, guessed from the data before fitting: the
+/// covariance over trials of its response with the local contrast energy of
+/// the image (squared z-scored pixels, smoothed over 5×5), cropped to the
+/// core's output grid of h×w centred in the image. V1 cells, simple or
+/// complex, respond more when their field holds contrast, so the peak of
+/// this map is a good first guess of the field's centre; a point readout
+/// started there need not crawl across the map (its gradient is local).
+/// images N×1×H×W, responses N×A → A×h×w.
+torch::Tensor contrast_maps(const torch::Tensor& images, const torch::Tensor& responses, int64_t h,
+                            int64_t w);
 
 class Shifter : public torch::nn::Module {
  public:
