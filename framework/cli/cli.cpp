@@ -42,6 +42,8 @@ commands:
                         the targets from scan folders: DIR/data (neural_data, Eq. 2), with
                         fitted models DIR/model (neural_model, Eq. 6), and DIR/report
                         (table, clustered similarity matrices, Fig. 1D scatter)
+  neural bench          time a fitting step per core, and building a target against one GEMM
+                        of its size (--stimuli 5000 --scans 8 --neurons 8000 by default)
   target simulate-v1 --out DIR
                         write similarity targets of a simulated V1 population: DIR/model
                         (noise-free) and DIR/data (single trials), for neural_model,
@@ -115,10 +117,10 @@ std::string parse_args(int argc, char** argv, Args& args) {
       }
       if (arg == "--rounds") args.bench.rounds = n;
       if (arg == "--steps") args.bench.steps_per_round = n;
-      if (arg == "--stimuli") args.neural.stimuli = n;
-      if (arg == "--neurons") args.neural.neurons = n;
+      if (arg == "--stimuli") args.neural.stimuli = n, args.neural.stimuli_set = true;
+      if (arg == "--neurons") args.neural.neurons = n, args.neural.neurons_set = true;
       if (arg == "--seed") args.neural.seed = n;
-      if (arg == "--scans") args.neural.scans = n;
+      if (arg == "--scans") args.neural.scans = n, args.neural.scans_set = true;
       if (arg == "--features") args.neural.features = n;
       if (arg == "--epochs") args.neural.epochs = n;
     } else if (arg == "--out") {
@@ -253,6 +255,9 @@ int command(const Args& args, std::ostream& out, std::ostream& err) {
   }
   if (cmd == "neural" && pos.size() == 2 && pos[1] == "simulate") {
     return simulate_command(neural, registry, out, err);
+  }
+  if (cmd == "neural" && pos.size() == 2 && pos[1] == "bench") {
+    return bench_command(neural, args.bench.rounds, out);
   }
   if (cmd == "neural" && pos.size() >= 2 && pos[1] == "fit") {
     return fit_command(neural, scans, out, err);

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "bench/neural_bench.h"
 #include "data/task_data.h"
 #include "neural/fit.h"
 #include "neural/neural_report.h"
@@ -66,6 +67,18 @@ void write_neuron_table(const NeuronMetrics& m, const torch::Tensor& unit_ids,
 }
 
 }  // namespace
+
+int bench_command(const NeuralArgs& args, int rounds, std::ostream& out) {
+  configure_threads(args.threads);
+  NeuralBenchSettings settings;
+  settings.features = args.features;
+  settings.rounds = rounds;
+  if (args.stimuli_set) settings.stimuli = args.stimuli;
+  if (args.neurons_set) settings.neurons = args.neurons;
+  if (args.scans_set) settings.scans = args.scans;
+  run_neural_bench(settings, out);
+  return 0;
+}
 
 int simulate_v1_command(const NeuralArgs& args, const Registry& registry, std::ostream& out,
                         std::ostream& err) {

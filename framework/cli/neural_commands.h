@@ -18,6 +18,7 @@ struct NeuralArgs {
   int seed = 0;
   int scans = 2;
   int threads = 0;
+  bool stimuli_set = false, neurons_set = false, scans_set = false;  ///< given on the command line
   // fit
   std::string core = "paper_cnn";
   int features = 16;
@@ -25,6 +26,9 @@ struct NeuralArgs {
   // target
   std::string models;
 };
+
+/// `neural bench`: fitting steps per core and target building against a GEMM.
+int bench_command(const NeuralArgs& args, int rounds, std::ostream& out);
 
 /// `target simulate-v1 --out DIR`: targets straight from a simulated population.
 int simulate_v1_command(const NeuralArgs& args, const Registry& registry, std::ostream& out,

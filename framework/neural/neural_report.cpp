@@ -29,22 +29,28 @@ std::string format_target_report(const TargetReport& r) {
   std::string text = absl::StrFormat(
       "neural targets: %d stimuli shown once, %d scans, %d oracle images × %d repeats\n\n",
       r.stimuli, r.scans.size(), r.oracle_images, r.repeats);
-  text += "predictive models (means over neurons; test = single trials of the oracle images):\n";
-  text += absl::StrFormat("  %-24s %7s %7s %7s %8s %6s %6s\n", "scan", "neurons", "test r", "avg r",
-                          "oracle r", "frac", "FEVE");
-  for (const ScanReport& s : r.scans) {
-    const std::string name = std::filesystem::path(s.dir).filename().string();
-    text += absl::StrFormat(
-        "  %-24s %7d %s  %s  %s   %s %s\n", name, s.neurons, mean_of(s.metrics.test_correlation),
-        mean_of(s.metrics.correlation_to_average), mean_of(s.metrics.oracle_correlation),
-        s.metrics.test_correlation.defined() ? value(s.metrics.fraction_of_oracle) : "     -",
-        mean_of(s.metrics.feve));
+  if (r.scans.front().metrics.test_correlation.defined() ||
+      !std::isnan(r.scans.front().truth_test_correlation)) {
+    text +=
+        "predictive models (means over neurons; test = single trials of the oracle images; "
+        "truth r = the noise-free rates' test r, the ceiling, on simulated scans):\n";
+    text += absl::StrFormat("  %-24s %7s %7s %7s %8s %6s %6s %7s\n", "scan", "neurons", "test r",
+                            "avg r", "oracle r", "frac", "FEVE", "truth r");
+    for (const ScanReport& s : r.scans) {
+      const std::string name = std::filesystem::path(s.dir).filename().string();
+      text += absl::StrFormat(
+          "  %-24s %7d %s  %s  %s   %s %s  %s\n", name, s.neurons,
+          mean_of(s.metrics.test_correlation), mean_of(s.metrics.correlation_to_average),
+          mean_of(s.metrics.oracle_correlation),
+          s.metrics.test_correlation.defined() ? value(s.metrics.fraction_of_oracle) : "     -",
+          mean_of(s.metrics.feve), value(s.truth_test_correlation));
+    }
   }
   text += "\nsimilarity of the oracle images (Fig. 1D; per scan, then the mean):\n";
-  text += absl::StrFormat("  %-24s %14s %14s %14s %14s %14s\n", "scan", "r(data,oracle)",
+  text += absl::StrFormat("  %-24s %15s %15s %15s %15s %15s\n", "scan", "r(data,oracle)",
                           "r(model,oracle)", "r(oracle,true)", "r(data,true)", "r(model,true)");
   auto row = [&](const std::string& name, double a, double b, double c, double d, double e) {
-    text += absl::StrFormat("  %-24s %14s %14s %14s %14s %14s\n", name, value(a), value(b),
+    text += absl::StrFormat("  %-24s %15s %15s %15s %15s %15s\n", name, value(a), value(b),
                             value(c), value(d), value(e));
   };
   for (const ScanReport& s : r.scans) {

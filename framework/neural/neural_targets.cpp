@@ -154,6 +154,10 @@ NeuralTargets neural_targets(const std::vector<std::string>& scan_dirs,
       sr.r_oracle_truth = upper_correlation(s_oracle, s_true);
       if (s_model.defined()) sr.r_model_truth = upper_correlation(s_model, s_true);
       true_e.push_back(data_embeddings(truth.index_select(0, trials), w));
+      sr.truth_test_correlation =
+          neuron_correlations(truth.index({oracle_index}).flatten(0, 1), oracle.flatten(0, 1))
+              .mean()
+              .item<double>();
       if (h == 0) report.s_true = s_true;
     } else {
       all_truth = false;

@@ -37,6 +37,9 @@ struct ScanReport {
   double r_oracle_truth = NAN;  ///< NaN without truth
   double r_data_truth = NAN;
   double r_model_truth = NAN;
+  /// Mean over neurons of the noise-free truth's single-trial correlation on
+  /// the oracle trials: the most a model's test r can be. NaN without truth.
+  double truth_test_correlation = NAN;
   NeuronMetrics metrics;  ///< undefined tensors without a model
 };
 

@@ -42,10 +42,12 @@ V1Population::V1Population(const V1Settings& s) : settings_(s) {
   const torch::Tensor cy = uniform(0.25 * s.height, 0.75 * s.height);
   const torch::Tensor theta = uniform(0, kPi);
   const torch::Tensor phase = uniform(0, 2 * kPi);
-  // Spatial frequency log-uniform over two octaves; the envelope scales with
-  // the wavelength (about 1.5 octaves of bandwidth), at least 1.5 pixels.
-  const torch::Tensor freq = torch::exp(uniform(std::log(0.05), std::log(0.2)));
-  const torch::Tensor sigma = (0.5 / freq).clamp_min(1.5);
+  // Spatial frequency log-uniform over 1.6 octaves; the envelope scales with
+  // the wavelength (about 2 octaves of bandwidth), at least 1.5 pixels. At
+  // 36×64 pixels for the screen, fields span 6-20 pixels (±2σ), as mouse V1
+  // fields do there and as the predictive cores' 17-21 pixel reach assumes.
+  const torch::Tensor freq = torch::exp(uniform(std::log(0.1), std::log(0.3)));
+  const torch::Tensor sigma = (0.35 / freq).clamp_min(1.5);
   constexpr double kAspect = 0.7;
 
   const torch::Tensor ys = torch::arange(s.height, torch::kDouble)

@@ -14,7 +14,7 @@ namespace neuroreg {
 namespace {
 
 // Readout penalties, relative to a Poisson loss summed over neurons.
-constexpr double kPointSparsity = 0.002;
+constexpr double kPointSparsity = 0.02;
 constexpr double kMaskSparsity = 0.002;
 constexpr double kFeatureSparsity = 0.002;
 // Pooled copies let a position feel features from farther away, but each
@@ -107,6 +107,11 @@ void PredictiveModel::start_readout(const torch::Tensor& images, const torch::Te
   const torch::Tensor maps = contrast_maps(images, responses, grid_height_, grid_width_);
   if (point_) point_->start_at_peaks(maps);
   if (factorized_) factorized_->start_from_maps(maps);
+  // Biases where ELU+1 gives each neuron its mean rate, so the first epochs
+  // fit stimulus dependence rather than the offset.
+  const torch::Tensor mean = responses.mean(0).clamp_min(1e-3);
+  torch::NoGradGuard no_grad;
+  (point_ ? point_->bias : factorized_->bias).copy_(torch::where(mean < 1, mean.log(), mean - 1));
 }
 
 torch::Tensor PredictiveModel::regularization() {

@@ -51,7 +51,8 @@ class PredictiveModel : public torch::nn::Module {
                         const torch::Tensor& pupil_center);
 
   /// Starts the readout where the data say each neuron looks (see
-  /// contrast_maps), from normalised training images and responses.
+  /// contrast_maps) and with each neuron's mean rate, from normalised
+  /// training images and responses.
   void start_readout(const torch::Tensor& images, const torch::Tensor& responses);
 
   /// Every penalty of core and readout, a scalar.
