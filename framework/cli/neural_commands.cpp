@@ -134,8 +134,8 @@ int fit_command(const NeuralArgs& args, const std::vector<std::string>& scans, s
   settings.seed = static_cast<uint64_t>(args.seed);
   make_core(settings.model);  // an unknown core fails before any scan is read
   std::string summary =
-      absl::StrFormat("%-16s %7s %8s %8s %8s %8s %8s %6s %8s\n", "scan", "neurons", "val r",
-                      "test r", "avg r", "oracle r", "frac", "FEVE", "seconds");
+      absl::StrFormat("%-16s %7s %8s %8s %8s %8s %8s %6s %8s %8s\n", "scan", "neurons", "val r",
+                      "test r", "avg r", "oracle r", "frac", "FEVE", "truth r", "seconds");
   for (const std::string& dir : scans) {
     const std::string name = scan_name(dir);
     out << absl::StrFormat("fit %s: %s core on %s\n", name, settings.model.core, dir) << std::flush;

@@ -71,12 +71,27 @@ std::string format_target_report(const TargetReport& r) {
 void write_target_report(const TargetReport& r, const std::string& dir) {
   namespace fs = std::filesystem;
   const fs::path root(dir);
-  sdk::write_file_atomically((root / "report.txt").string(), format_target_report(r));
+  std::string legend = "\npictures (first scan, " +
+                       fs::path(r.scans.front().dir).filename().string() + "):\n" +
+                       "  similarity_oracle_images.png  S_oracle";
+  if (r.s_model.defined()) legend += " | S_model";
+  if (r.s_true.defined()) legend += " | S_true";
+  legend +=
+      ", the oracle images ordered by clustering S_oracle, each panel scaled to its largest "
+      "off-diagonal |S| (blue negative, white 0, red positive)\n"
+      "  fig1d_scatter.svg             single-trial S_data and S_model against S_oracle\n";
+  sdk::write_file_atomically((root / "report.txt").string(), format_target_report(r) + legend);
 
   // Fig. 1A/B: ordered by clustering S_oracle, so the same order serves all.
-  std::vector<torch::Tensor> panels = {r.s_oracle};
-  if (r.s_model.defined()) panels.push_back(r.s_model);
-  if (r.s_true.defined()) panels.push_back(r.s_true);
+  // Each panel on its own scale (its largest off-diagonal |S| at full
+  // colour): single-trial S_oracle values are far smaller than S_model's,
+  // and the structure, not the range, is what the picture compares.
+  std::vector<torch::Tensor> panels;
+  for (const torch::Tensor& s : {r.s_oracle, r.s_model, r.s_true}) {
+    if (!s.defined()) continue;
+    const torch::Tensor off = s - torch::diag(s.diagonal());
+    panels.push_back(s / off.abs().max().clamp_min(1e-12));
+  }
   const std::vector<int64_t> order = cluster_order(r.s_oracle);
   write_matrices_png(panels, order, (root / "similarity_oracle_images.png").string(), -1.0, 1.0, 4);
 

@@ -14,7 +14,9 @@ namespace neuroreg {
 /// The text table.
 std::string format_target_report(const TargetReport& report);
 
-/// Writes DIR/report.txt, DIR/similarity_oracle_images.png and
+/// Writes DIR/report.txt, DIR/similarity_oracle_images.png (the first
+/// scan's S_oracle | S_model | S_true, ordered by clustering S_oracle, each
+/// scaled to its largest off-diagonal |S|; blue −, white 0, red +) and
 /// DIR/fig1d_scatter.svg (each atomically).
 void write_target_report(const TargetReport& report, const std::string& dir);
 

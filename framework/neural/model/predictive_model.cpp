@@ -15,8 +15,8 @@ namespace {
 
 // Readout penalties, relative to a Poisson loss summed over neurons.
 constexpr double kPointSparsity = 0.02;
-constexpr double kMaskSparsity = 0.002;
-constexpr double kFeatureSparsity = 0.002;
+constexpr double kMaskSparsity = 0.05;
+constexpr double kFeatureSparsity = 0.01;
 // Pooled copies let a position feel features from farther away, but each
 // costs as much as the full map's sampling; contrast_maps starts positions
 // close enough that the full map alone suffices.

@@ -1,0 +1,82 @@
+// The neural pipeline through the command line: fit, then target.
+#include "cli/neural_commands.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <sstream>
+
+#include "cli/cli.h"
+#include "support/builtin_plugins.h"
+#include "support/tiny_scans.h"
+
+namespace neuroreg {
+namespace {
+
+int cli(std::vector<std::string> args, std::string* out, std::string* err) {
+  args.insert(args.begin(), "neuroreg");
+  args.push_back("--plugin-path");
+  args.push_back(NEUROREG_PLUGIN_DIR);
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  std::ostringstream o, e;
+  const int code = run_cli(static_cast<int>(argv.size()), argv.data(), o, e);
+  *out = o.str();
+  *err = e.str();
+  return code;
+}
+
+TEST(NeuralCommands, FitThenTargetWritesModelsTargetsAndTheReport) {
+  testing::TempDir dir;
+  std::ostringstream log;
+  // 80 images shown once: 72 train trials, enough for one batch of 64.
+  const std::vector<std::string> scans =
+      testing::simulate_tiny_scans(dir.file("rec"), 80, 4, 3, 10, 2.0, log);
+  std::string out, err;
+  ASSERT_EQ(cli({"neural", "fit", "--epochs", "1", "--out", dir.file("models"), scans[0], scans[1]},
+                &out, &err),
+            0)
+      << err;
+  EXPECT_NE(out.find("animal1-scan1 epoch  1: loss"), std::string::npos) << out;
+  EXPECT_NE(out.find("truth r"), std::string::npos) << out;
+  for (const char* scan : {"animal1-scan1", "animal1-scan2"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir.file("models/") + scan + "/model.pt"));
+    EXPECT_TRUE(std::filesystem::exists(dir.file("models/") + scan + "/neurons.tsv"));
+  }
+
+  ASSERT_EQ(cli({"neural", "target", "--models", dir.file("models"), "--out", dir.file("targets"),
+                 scans[0], scans[1]},
+                &out, &err),
+            0)
+      << err;
+  EXPECT_NE(out.find("r(model,oracle)"), std::string::npos) << out;
+  for (const char* file : {"data/embeddings.npy", "model/embeddings.npy", "report/report.txt",
+                           "report/similarity_oracle_images.png", "report/fig1d_scatter.svg"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir.file("targets/") + file)) << file;
+  }
+}
+
+TEST(NeuralCommands, AMissingModelOrAnUnknownCoreIsAClearError) {
+  testing::TempDir dir;
+  std::ostringstream log;
+  const std::vector<std::string> scans =
+      testing::simulate_tiny_scans(dir.file("rec"), 20, 3, 3, 5, 2.0, log);
+  std::string out, err;
+  EXPECT_EQ(
+      cli({"neural", "target", "--models", dir.file("models"), "--out", dir.file("t"), scans[0]},
+          &out, &err),
+      1);
+  EXPECT_EQ(err, "neuroreg: error: " + dir.file("models") +
+                     "/animal1-scan1/model.pt: no such model file (fit one with 'neuroreg "
+                     "neural fit')\n");
+  EXPECT_EQ(cli({"neural", "fit", "--core", "vgg", "--out", dir.file("m"), scans[0]}, &out, &err),
+            1);
+  EXPECT_EQ(err,
+            "neuroreg: error: unknown core 'vgg'; expected one of: paper_cnn, "
+            "rotation_equivariant, regular_cnn\n");
+  EXPECT_FALSE(std::filesystem::exists(dir.file("m")));
+}
+
+}  // namespace
+}  // namespace neuroreg
