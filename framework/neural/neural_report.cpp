@@ -59,6 +59,18 @@ std::string format_target_report(const TargetReport& r) {
   }
   row("mean", r.r_data_oracle, r.r_model_oracle, r.r_oracle_truth, r.r_data_truth, r.r_model_truth);
   text += "  (paper: r(data,oracle) 0.39, r(model,oracle) 0.73; data = single trials)\n";
+  auto spread = [](const torch::Tensor& t) {
+    const torch::Tensor q =
+        torch::quantile(t.to(torch::kDouble), torch::tensor({0.05, 0.5, 0.95}, torch::kDouble));
+    return absl::StrFormat("std %.4f, 5/50/95%% %+.4f %+.4f %+.4f (%d values)",
+                           t.to(torch::kDouble).std().item<double>(), q[0].item<double>(),
+                           q[1].item<double>(), q[2].item<double>(), t.numel());
+  };
+  text += "\nstability of S_oracle (Fig. 1C; the paper finds ΔS_scan much narrower):\n";
+  text += "  ΔS_repeat (Eq. 5): " + spread(r.repeat_fluctuation) + "\n";
+  text += r.scan_fluctuation.defined()
+              ? "  ΔS_scan   (Eq. 4): " + spread(r.scan_fluctuation) + "\n"
+              : "  ΔS_scan   (Eq. 4): needs 2 or more scans of the same oracle images\n";
   if (!std::isnan(r.r_target_data_truth)) {
     text += absl::StrFormat(
         "\nthe targets against the truth, over all pairs of the %d stimuli (averaged over "

@@ -81,7 +81,9 @@ NeuralTargets neural_targets(const std::vector<std::string>& scan_dirs,
         absl::StrFormat("neural targets: %d models for %d scans (one fitted model per scan)",
                         models.size(), scan_dirs.size()));
   }
-  std::vector<torch::Tensor> data_e, model_e, true_e;
+  std::vector<torch::Tensor> data_e, model_e, true_e, s_oracles, repeat_fluctuations;
+  torch::Tensor oracle_ids;
+  bool same_oracle = true;
   torch::Tensor stimuli, image_ids;
   bool all_truth = true;
   report.scans.clear();
@@ -111,6 +113,11 @@ NeuralTargets neural_targets(const std::vector<std::string>& scan_dirs,
     data_e.push_back(data_embeddings(scan.responses.index_select(0, trials), w));
 
     const torch::Tensor s_oracle = oracle_similarity(oracle, w);
+    const torch::Tensor ids_oracle = scan.frame_image_id.index_select(0, oracle_index.select(1, 0));
+    if (!oracle_ids.defined()) oracle_ids = ids_oracle;
+    same_oracle = same_oracle && ids_oracle.equal(oracle_ids);
+    s_oracles.push_back(s_oracle);
+    repeat_fluctuations.push_back(repeat_fluctuation(oracle, w));
     const PairValues pairs = oracle_pairs(oracle, w, s_oracle);
     sr.r_data_oracle = correlation(pairs.single, pairs.reference);
     if (h == 0) {
@@ -167,6 +174,9 @@ NeuralTargets neural_targets(const std::vector<std::string>& scan_dirs,
     report.scans.push_back(sr);
   }
   report.stimuli = image_ids.size(0);
+  report.repeat_fluctuation = torch::cat(repeat_fluctuations);
+  if (s_oracles.size() >= 2 && same_oracle)
+    report.scan_fluctuation = scan_fluctuation(s_oracles).flatten();
   report.r_data_oracle = mean_over(report.scans, &ScanReport::r_data_oracle);
   if (!models.empty()) report.r_model_oracle = mean_over(report.scans, &ScanReport::r_model_oracle);
 

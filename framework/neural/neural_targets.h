@@ -55,6 +55,11 @@ struct TargetReport {
   /// target stimuli) against the truth averaged alike; NaN without truth.
   double r_target_data_truth = NAN, r_target_model_truth = NAN;
 
+  /// Fig. 1C: ΔS_scan (Eq. 4; each scan's S_oracle minus the mean over
+  /// scans, pairs i < j; undefined with one scan or when scans showed other
+  /// oracle images) and ΔS_repeat (Eq. 5, every scan's values together).
+  torch::Tensor scan_fluctuation, repeat_fluctuation;
+
   /// The first scan's oracle-image matrices (I×I) for pictures; s_model and
   /// s_true are undefined without a model / truth.
   torch::Tensor s_oracle, s_model, s_true;

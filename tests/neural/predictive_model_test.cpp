@@ -205,13 +205,19 @@ TEST(NeuralTargets, FittedModelsGiveANeuralModelTargetAndAReportWithPictures) {
   EXPECT_TRUE(std::isfinite(report.r_model_truth));
   EXPECT_TRUE(std::isfinite(report.r_target_model_truth));
   EXPECT_EQ(report.s_model.sizes(), (std::vector<int64_t>{6, 6}));
-  EXPECT_EQ(report.model_pairs.numel(), 15);  // 6·5/2 image pairs
+  EXPECT_EQ(report.model_pairs.numel(), 15);                // 6·5/2 image pairs
+  EXPECT_EQ(report.scan_fluctuation.numel(), 2 * 15);       // 2 scans × pairs i < j
+  EXPECT_EQ(report.repeat_fluctuation.numel(), 2 * 6 * 6);  // scans × images × 4·3/2
+  // Two scans' deviations from their mean cancel pair by pair.
+  EXPECT_TRUE(torch::allclose(report.scan_fluctuation.slice(0, 0, 15),
+                              -report.scan_fluctuation.slice(0, 15), 1e-5, 1e-6));
 
   write_target_report(report, dir.file("report"));
   std::ifstream text(dir.file("report/report.txt"));
   std::stringstream content;
   content << text.rdbuf();
   EXPECT_NE(content.str().find("r(model,oracle)"), std::string::npos);
+  EXPECT_NE(content.str().find("ΔS_scan   (Eq. 4): std"), std::string::npos) << content.str();
   EXPECT_TRUE(std::filesystem::exists(dir.file("report/similarity_oracle_images.png")));
   EXPECT_TRUE(std::filesystem::exists(dir.file("report/fig1d_scatter.svg")));
 }
