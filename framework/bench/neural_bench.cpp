@@ -10,6 +10,7 @@
 #include "neural/fit.h"
 #include "neural/model/predictive_model.h"
 #include "neural/neural_similarity.h"
+#include "report/pictures.h"
 
 namespace neuroreg {
 namespace {
@@ -110,11 +111,24 @@ void bench_target(const NeuralBenchSettings& s, std::ostream& out) {
       build, build / gemm, gemm, flops / gemm / 1e6);
 }
 
+// The report's clustering of the oracle images, at ten times the paper's 100.
+void bench_clustering(std::ostream& out) {
+  torch::manual_seed(0);
+  const torch::Tensor e = torch::nn::functional::normalize(
+      torch::randn({1000, 64}), torch::nn::functional::NormalizeFuncOptions().dim(1));
+  const torch::Tensor s = e.matmul(e.t());
+  const auto start = Clock::now();
+  cluster_order(s);
+  out << absl::StrFormat("\nreport: clustering 1000 images for the matrix picture %.0f ms\n",
+                         ms_since(start));
+}
+
 }  // namespace
 
 void run_neural_bench(const NeuralBenchSettings& settings, std::ostream& out) {
   bench_fitting(settings, out);
   bench_target(settings, out);
+  bench_clustering(out);
 }
 
 }  // namespace neuroreg

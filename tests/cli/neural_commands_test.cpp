@@ -7,25 +7,14 @@
 #include <filesystem>
 #include <sstream>
 
-#include "cli/cli.h"
 #include "support/builtin_plugins.h"
+#include "support/cli_runner.h"
 #include "support/tiny_scans.h"
 
 namespace neuroreg {
 namespace {
 
-int cli(std::vector<std::string> args, std::string* out, std::string* err) {
-  args.insert(args.begin(), "neuroreg");
-  args.push_back("--plugin-path");
-  args.push_back(NEUROREG_PLUGIN_DIR);
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  std::ostringstream o, e;
-  const int code = run_cli(static_cast<int>(argv.size()), argv.data(), o, e);
-  *out = o.str();
-  *err = e.str();
-  return code;
-}
+using testing::cli;
 
 TEST(NeuralCommands, FitThenTargetWritesModelsTargetsAndTheReport) {
   testing::TempDir dir;

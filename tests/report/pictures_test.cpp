@@ -7,7 +7,6 @@
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -185,18 +184,13 @@ TEST(ClusterOrder, UsesTheSymmetricPartOfAnAsymmetricMatrix) {
   EXPECT_EQ(cluster_order(s), cluster_order((s + s.t()) / 2));
 }
 
-TEST(ClusterOrder, OrdersAThousandImagesWithinTwoSeconds) {
+TEST(ClusterOrder, OrdersAThousandImagesIntoAPermutation) {
   std::vector<int64_t> block_of(1000);
   for (std::size_t i = 0; i < block_of.size(); ++i)
     block_of[i] = static_cast<int64_t>(i * 7919 % 10);
   const torch::Tensor s = block_similarity(block_of, 2);
-  const auto start = std::chrono::steady_clock::now();
+  // Its speed is `neuroreg neural bench`'s business.
   std::vector<int64_t> order = cluster_order(s);
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  // Typically a few tens of milliseconds; the margin is for loaded machines
-  // and debug builds.
-  EXPECT_LT(seconds, 2.0);
   std::sort(order.begin(), order.end());
   std::vector<int64_t> identity(1000);
   std::iota(identity.begin(), identity.end(), 0);

@@ -6,9 +6,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "cli/cli.h"
 #include "record/record_io.h"
 #include "support/builtin_plugins.h"
+#include "support/cli_runner.h"
 
 namespace neuroreg {
 namespace {
@@ -50,18 +50,7 @@ alpha = 2
 )";
 }
 
-int cli(std::vector<std::string> args, std::string* out, std::string* err) {
-  args.insert(args.begin(), "neuroreg");
-  args.push_back("--plugin-path");
-  args.push_back(NEUROREG_PLUGIN_DIR);
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  std::ostringstream o, e;
-  int code = run_cli(static_cast<int>(argv.size()), argv.data(), o, e);
-  *out = o.str();
-  *err = e.str();
-  return code;
-}
+using testing::cli;
 
 TEST(Comparison, TrainsEachRegularizerAndWritesRecordsAndTable) {
   testing::TempDir dir;

@@ -35,6 +35,14 @@ torch::Tensor group_sparsity(const torch::Tensor& weight) {
   return weight.pow(2).sum({2, 3}).add(1e-12).sqrt().sum();
 }
 
+torch::Tensor core_penalty(const std::vector<torch::Tensor>& filters, double smoothness,
+                           double group) {
+  torch::Tensor penalty = smoothness * laplace_smoothness(filters.front());
+  for (size_t l = 1; l < filters.size(); ++l)
+    penalty = penalty + group * group_sparsity(filters[l]);
+  return penalty;
+}
+
 SkipCnnCore::SkipCnnCore(const SkipCnnSettings& settings) : settings_(settings) {
   check_kernels(settings.kernels, "paper_cnn core");
   if (settings.channels < 1) throw std::invalid_argument("paper_cnn core: channels must be ≥ 1");
@@ -66,10 +74,9 @@ int64_t SkipCnnCore::out_channels() const {
 }
 
 torch::Tensor SkipCnnCore::regularization() {
-  torch::Tensor penalty = settings_.smoothness * laplace_smoothness(convs_[0]->weight);
-  for (size_t l = 1; l < convs_.size(); ++l)
-    penalty = penalty + settings_.group_sparsity * group_sparsity(convs_[l]->weight);
-  return penalty;
+  std::vector<torch::Tensor> filters;
+  for (const auto& conv : convs_) filters.push_back(conv->weight);
+  return core_penalty(filters, settings_.smoothness, settings_.group_sparsity);
 }
 
 RegularCnnCore::RegularCnnCore(const RegularCnnSettings& settings) : settings_(settings) {
@@ -99,10 +106,9 @@ torch::Tensor RegularCnnCore::forward(const torch::Tensor& images) {
 }
 
 torch::Tensor RegularCnnCore::regularization() {
-  torch::Tensor penalty = settings_.smoothness * laplace_smoothness(convs_[0]->weight);
-  for (size_t l = 1; l < convs_.size(); ++l)
-    penalty = penalty + settings_.group_sparsity * group_sparsity(convs_[l]->weight);
-  return penalty;
+  std::vector<torch::Tensor> filters;
+  for (const auto& conv : convs_) filters.push_back(conv->weight);
+  return core_penalty(filters, settings_.smoothness, settings_.group_sparsity);
 }
 
 }  // namespace neuroreg

@@ -71,4 +71,9 @@ torch::Tensor laplace_smoothness(const torch::Tensor& weight);
 /// channels of a layer to zero (group sparsity).
 torch::Tensor group_sparsity(const torch::Tensor& weight);
 
+/// Every core's penalty: `smoothness` × Laplace smoothness of the first
+/// layer's filters plus `group` × group sparsity of each later layer's.
+torch::Tensor core_penalty(const std::vector<torch::Tensor>& filters, double smoothness,
+                           double group);
+
 }  // namespace neuroreg

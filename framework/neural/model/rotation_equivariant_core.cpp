@@ -98,10 +98,9 @@ torch::Tensor RotationEquivariantCore::forward(const torch::Tensor& images) {
 torch::Tensor RotationEquivariantCore::regularization() {
   // On the expanded filters, as RegularCnnCore's on its free ones: the same
   // number of (out, in) pairs at equal channels, so the weights compare.
-  torch::Tensor penalty = settings_.smoothness * laplace_smoothness(filters(0));
-  for (int64_t l = 1; l < settings_.layers; ++l)
-    penalty = penalty + settings_.group_sparsity * group_sparsity(filters(l));
-  return penalty;
+  std::vector<torch::Tensor> expanded;
+  for (int64_t l = 0; l < settings_.layers; ++l) expanded.push_back(filters(l));
+  return core_penalty(expanded, settings_.smoothness, settings_.group_sparsity);
 }
 
 }  // namespace neuroreg
