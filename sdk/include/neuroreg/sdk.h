@@ -5,6 +5,7 @@
 
 #include "neuroreg/sdk/atomic_file.h"
 #include "neuroreg/sdk/attack.h"
+#include "neuroreg/sdk/attack_math.h"
 #include "neuroreg/sdk/backbone.h"
 #include "neuroreg/sdk/dataset.h"
 #include "neuroreg/sdk/npy.h"

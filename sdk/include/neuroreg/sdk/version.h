@@ -6,10 +6,12 @@
 //   1  the first SDK
 //   2  RegularizerInput.unaugmented, RegularizerContext.make_backbone,
 //      SimilarityMatcher drops collapsed taps (drop_gamma_below)
+//   3  Attack::run takes an AttackRequest (per-sample ε), AttackTraits.randomized,
+//      shared attack math (attack_math.h)
 #pragma once
 
 #ifndef NEUROREG_SDK_VERSION
-#define NEUROREG_SDK_VERSION 2
+#define NEUROREG_SDK_VERSION 3
 #endif
 
 /// Marks SDK symbols that cross the plugin boundary. Everything is built with
