@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bench/step_bench.h"
+#include "cli/eval_commands.h"
 #include "cli/neural_commands.h"
 #include "config/run_config.h"
 #include "data/task_data.h"
@@ -32,6 +33,15 @@ commands:
   config explain        list the keys the host reads in each section, with defaults
   plugins               list registered components, their descriptions and config keys
   show RUN              print a run record (a run folder or its record.pb)
+  eval RUN... --config EVAL.toml
+                        robustness of trained models: Gaussian noise, common corruptions and
+                        minimal adversarial perturbations per norm (median and mean over the
+                        same test samples); RUN is a run folder, its model.pt or checkpoint.pt,
+                        or a comparison folder (every run in it). Writes
+                        RUN/robustness-<EVAL>.pb and .txt, prints the models side by side
+  export RUN --torchscript FILE
+                        the trained model as TorchScript (input N×C×H×W in [0,1],
+                        normalisation inside), for Foolbox, AutoAttack or any PyTorch tool
   neural simulate --out DIR
                         write simulated recordings in the Sensorium layout: scans of model
                         V1 neurons (animals × scans), with the noise-free truth beside them
@@ -68,6 +78,8 @@ options:
                         gets 8 × N channels); default 16
   --epochs N            neural fit: most epochs (default 40; early stopping ends most sooner)
   --models DIR          neural target: the folder 'neural fit --out' wrote
+  --config FILE         eval: the evaluation config (configs/reduced/fig5_adversarial.toml, ...)
+  --torchscript FILE    export: where to write the TorchScript model
 )";
 
 struct Args {
@@ -76,6 +88,8 @@ struct Args {
   RunOverrides overrides;
   BenchSettings bench;
   NeuralArgs neural;
+  std::string eval_config;
+  std::string torchscript;
 };
 
 // Returns an error message, or "" when the arguments parsed.
@@ -127,6 +141,10 @@ std::string parse_args(int argc, char** argv, Args& args) {
       if (!value(args.neural.out)) return "--out needs a folder";
     } else if (arg == "--core") {
       if (!value(args.neural.core)) return "--core needs a core name";
+    } else if (arg == "--config") {
+      if (!value(args.eval_config)) return "--config needs an evaluation config file";
+    } else if (arg == "--torchscript") {
+      if (!value(args.torchscript)) return "--torchscript needs a file to write";
     } else if (arg == "--models") {
       if (!value(args.neural.models)) return "--models needs a folder";
     } else if (arg == "--dataset") {
@@ -246,6 +264,17 @@ int command(const Args& args, std::ostream& out, std::ostream& err) {
   if (cmd == "plugins") {
     print_plugins(registry, loader, out);
     return 0;
+  }
+  if (cmd == "eval") {
+    return eval_command({pos.begin() + 1, pos.end()}, args.eval_config, args.overrides, loader,
+                        registry, out, err);
+  }
+  if (cmd == "export") {
+    if (pos.size() != 2 || args.torchscript.empty()) {
+      err << "usage: neuroreg export RUN --torchscript FILE\n";
+      return 2;
+    }
+    return export_command(pos[1], args.torchscript, args.overrides, loader, registry, out);
   }
   NeuralArgs neural = args.neural;
   neural.threads = std::max(args.overrides.threads, 0);

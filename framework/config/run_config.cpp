@@ -60,10 +60,17 @@ std::vector<sdk::OptionSpec> host_component_options(ComponentKind kind) {
     list.add_string("label", "", "name shown in tables and run folders; default: name")
         .add_float("alpha", 20.0, "strength α in L = L_task + α·L_sim (Eq. 7)");
   }
+  if (kind == ComponentKind::kAttack) {
+    list.add_string("label", "", "name shown in tables; default: name (+ grid values)")
+        .add_int("restarts", 1, "runs per sample of a randomized attack; the smallest result counts")
+        .add_int("search_steps", 20,
+                 "fixed-ε attacks: steps of the per-sample search for the smallest ε")
+        .add_float("epsilon_start", 0,
+                   "fixed-ε attacks: first ε of the search; 0 = by norm (L∞ 0.01, L2 0.5, "
+                   "L1 5, L0 5)");
+  }
   return list.specs();
 }
-
-namespace {
 
 std::vector<sdk::OptionSpec> concat(std::vector<sdk::OptionSpec> a,
                                     const std::vector<sdk::OptionSpec>& b) {
@@ -110,6 +117,8 @@ absl::StatusOr<ComponentConfig> resolve_component(const toml::table& table, Comp
   return ComponentConfig{*name, *std::move(options)};
 }
 
+namespace {
+
 const toml::table* table_or_empty(const toml::table& root, const std::string& key,
                                   const std::string& file, absl::Status& status) {
   static const toml::table empty;
@@ -130,7 +139,23 @@ absl::StatusOr<RunConfig> load_run_config(const std::string& path, PluginLoader&
                                           std::vector<std::string>* warnings) {
   auto parsed = parse_toml_file(path);
   if (!parsed.ok()) return parsed.status();
-  const toml::table& root = *parsed;
+  return run_config_from_table(*parsed, path, loader, registry, warnings);
+}
+
+absl::StatusOr<RunConfig> load_run_config_text(const std::string& text, const std::string& origin,
+                                               PluginLoader& loader, const Registry& registry,
+                                               std::vector<std::string>* warnings) {
+  try {
+    return run_config_from_table(toml::parse(text, origin), origin, loader, registry, warnings);
+  } catch (const toml::parse_error& e) {
+    return absl::InvalidArgumentError(position(origin, e.source()) +
+                                      "TOML syntax error: " + std::string(e.description()));
+  }
+}
+
+absl::StatusOr<RunConfig> run_config_from_table(const toml::table& root, const std::string& path,
+                                                PluginLoader& loader, const Registry& registry,
+                                                std::vector<std::string>* warnings) {
 
   static const char* kSections[] = {"run", "dataset", "backbone", "train", "eval", "regularizer"};
   for (const auto& [key, node] : root) {

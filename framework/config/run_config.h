@@ -15,6 +15,7 @@
 #include <absl/status/statusor.h>
 #include <neuroreg/sdk/options.h>
 #include <neuroreg/sdk/registrar.h>
+#include <toml++/toml.h>
 
 #include <string>
 #include <vector>
@@ -48,6 +49,29 @@ std::vector<sdk::OptionSpec> train_section_options();
 std::vector<sdk::OptionSpec> eval_section_options();
 /// Host keys that sit beside a plugin's keys in [dataset], [backbone], [[regularizer]].
 std::vector<sdk::OptionSpec> host_component_options(sdk::ComponentKind kind);
+
+/// Reads and validates a run config from TOML text (e.g. a run record's
+/// effective config); `origin` names it in error messages.
+absl::StatusOr<RunConfig> load_run_config_text(const std::string& text, const std::string& origin,
+                                               PluginLoader& loader, const Registry& registry,
+                                               std::vector<std::string>* warnings = nullptr);
+
+/// The shared part of both: a parsed table whose errors name `path`.
+absl::StatusOr<RunConfig> run_config_from_table(const toml::table& root, const std::string& path,
+                                                PluginLoader& loader, const Registry& registry,
+                                                std::vector<std::string>* warnings);
+
+/// Resolves a plugin-backed table: its `name` picks the plugin of `kind`,
+/// whose declared keys join the host's (host_component_options).
+absl::StatusOr<ComponentConfig> resolve_component(const toml::table& table,
+                                                  sdk::ComponentKind kind,
+                                                  const Registry& registry,
+                                                  const std::string& file,
+                                                  const std::string& section);
+
+/// `a` followed by `b`.
+std::vector<sdk::OptionSpec> concat(std::vector<sdk::OptionSpec> a,
+                                    const std::vector<sdk::OptionSpec>& b);
 
 /// Reads and validates a run config. Plugin folders named in [run]
 /// plugin_paths (relative to the config file) are loaded into `loader` first;

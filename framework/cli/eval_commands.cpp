@@ -1,0 +1,133 @@
+#include "cli/eval_commands.h"
+
+#include <absl/strings/str_format.h>
+#include <absl/time/clock.h>
+#include <absl/time/time.h>
+#include <google/protobuf/stubs/common.h>
+#include <neuroreg/sdk/atomic_file.h>
+#include <torch/torch.h>
+#include <torch/version.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+
+#include "experiment/trained_model.h"
+#include "export/torchscript_export.h"
+#include "record/record_io.h"
+#include "robustness/eval_config.h"
+#include "robustness/robustness_eval.h"
+#include "robustness/robustness_report.h"
+#include "runtime/runtime.h"
+
+namespace neuroreg {
+namespace fs = std::filesystem;
+
+std::vector<std::string> expand_runs(const std::vector<std::string>& paths) {
+  std::vector<std::string> runs;
+  for (const std::string& path : paths) {
+    std::error_code ec;
+    if (fs::is_regular_file(path, ec) || fs::exists(fs::path(path) / kRecordFile, ec)) {
+      runs.push_back(path);
+      continue;
+    }
+    std::vector<std::string> inside;
+    if (fs::is_directory(path, ec)) {
+      for (const auto& entry : fs::directory_iterator(path)) {
+        if (fs::exists(entry.path() / kRecordFile)) inside.push_back(entry.path().string());
+      }
+    }
+    if (inside.empty()) {
+      throw std::runtime_error(path +
+                               ": not a run folder, a weights file, or a comparison folder "
+                               "with run folders inside");
+    }
+    std::sort(inside.begin(), inside.end());
+    runs.insert(runs.end(), inside.begin(), inside.end());
+  }
+  return runs;
+}
+
+namespace {
+
+struct Setup {
+  torch::Device device;
+  int threads;
+};
+
+Setup setup(const RunOverrides& overrides) {
+  return {select_device(overrides.device.empty() ? "auto" : overrides.device),
+          configure_threads(std::max(overrides.threads, 0))};
+}
+
+}  // namespace
+
+int eval_command(const std::vector<std::string>& paths, const std::string& config_path,
+                 const RunOverrides& overrides, PluginLoader& loader, const Registry& registry,
+                 std::ostream& out, std::ostream& err) {
+  if (config_path.empty() || paths.empty()) {
+    err << "usage: neuroreg eval RUN|CHECKPOINT... --config EVAL.toml\n";
+    return 2;
+  }
+  auto config = load_eval_config(config_path, registry);
+  if (!config.ok()) {
+    err << "neuroreg: error: " << config.status().message() << "\n";
+    return 1;
+  }
+  const std::vector<std::string> runs = expand_runs(paths);
+  const Setup s = setup(overrides);
+  const std::string stem = fs::path(config_path).stem().string();
+  out << absl::StrFormat("neuroreg: evaluating %d models with %s on %s, %d threads\n",
+                         runs.size(), config_path, s.device.str(), s.threads)
+      << std::flush;
+  std::vector<record::RobustnessRecord> records;
+  for (const std::string& run : runs) {
+    const auto start = std::chrono::steady_clock::now();
+    TrainedModel trained = load_trained_model(run, loader, registry, s.device);
+    out << absl::StrFormat("\n== %s (%s) ==\n", trained.record.label(), run) << std::flush;
+    record::RobustnessRecord r =
+        evaluate_robustness(*trained.model, trained.data.test, *config, registry, s.device, out);
+    r.set_run(run);
+    r.set_label(trained.record.label());
+    r.set_eval_config_path(config_path);
+    r.set_effective_eval_config(config->effective_toml());
+    r.mutable_versions()->set_neuroreg(NEUROREG_VERSION);
+    r.mutable_versions()->set_sdk(NEUROREG_SDK_VERSION);
+    r.mutable_versions()->set_torch(TORCH_VERSION);
+    r.mutable_versions()->set_protobuf(
+        google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION));
+    r.mutable_environment()->set_device(s.device.str());
+    r.mutable_environment()->set_threads(s.threads);
+    r.mutable_environment()->set_blas(loaded_blas());
+    r.set_started_at(absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone()));
+    r.set_wall_seconds(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    const std::string base = (fs::path(trained.run_dir) / ("robustness-" + stem)).string();
+    write_robustness_record(base + ".pb", r);
+    const std::string table = format_robustness(r);
+    sdk::write_file_atomically(base + ".txt", table);
+    out << "\n" << table << absl::StrFormat("  (%.0f s; record %s.pb)\n", r.wall_seconds(), base);
+    records.push_back(std::move(r));
+  }
+  out << "\n" << format_robustness_comparison(records);
+  return 0;
+}
+
+int export_command(const std::string& run, const std::string& torchscript_path,
+                   const RunOverrides& overrides, PluginLoader& loader, const Registry& registry,
+                   std::ostream& out) {
+  const Setup s = setup(overrides);
+  TrainedModel trained = load_trained_model(run, loader, registry, s.device);
+  const torch::Tensor example = trained.data.test.images.slice(0, 0, 2).to(s.device);
+  export_torchscript(*trained.model, example, torchscript_path,
+                     {trained.config.backbone.name, trained.data.info.class_names,
+                      "NeuroReg run " + run + " (" + trained.record.label() + ")"});
+  out << absl::StrFormat(
+      "neuroreg: wrote %s: %s from %s, input N×%d×%d×%d in [0,1] (normalisation inside), "
+      "%d logits\n",
+      torchscript_path, trained.config.backbone.name, run, trained.data.info.channels,
+      trained.data.info.height, trained.data.info.width, trained.data.info.num_classes);
+  return 0;
+}
+
+}  // namespace neuroreg

@@ -1,0 +1,124 @@
+#include "robustness/robustness_report.h"
+
+#include <absl/strings/str_format.h>
+#include <neuroreg/sdk/atomic_file.h>
+
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <stdexcept>
+
+namespace neuroreg {
+
+void write_robustness_record(const std::string& path, const record::RobustnessRecord& record) {
+  std::string bytes;
+  if (!record.SerializeToString(&bytes)) {
+    throw std::runtime_error(path + ": cannot serialise the robustness record");
+  }
+  sdk::write_file_atomically(path, bytes);
+}
+
+record::RobustnessRecord read_robustness_record(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot open robustness record");
+  record::RobustnessRecord record;
+  if (!record.ParseFromIstream(&in)) {
+    throw std::runtime_error(path + ": not a NeuroReg robustness record (protobuf parse failed)");
+  }
+  return record;
+}
+
+namespace {
+
+std::string distance(double d) { return std::isinf(d) ? "inf" : absl::StrFormat("%.4g", d); }
+
+}  // namespace
+
+std::string format_robustness(const record::RobustnessRecord& r) {
+  std::string out = absl::StrFormat("%s (%s)\n", r.label(), r.run());
+  out += absl::StrFormat("  clean accuracy %.2f%% on %d test images\n", 100 * r.clean_accuracy(),
+                         r.test_images());
+  for (const auto& n : r.noise()) {
+    out += absl::StrFormat("  Gaussian noise σ=%-5g %6.2f%%\n", n.sigma(), 100 * n.accuracy());
+  }
+  if (r.corruptions_size() > 0) {
+    out += "  corruptions (accuracy by severity):\n";
+    std::string current;
+    for (const auto& c : r.corruptions()) {
+      if (c.name() != current) {
+        out += absl::StrFormat("%s    %-18s", current.empty() ? "" : "\n", c.name());
+        current = c.name();
+      }
+      out += absl::StrFormat(" %6.2f%%", 100 * c.accuracy());
+    }
+    out += "\n";
+  }
+  if (r.attacks_size() == 0) return out;
+  out += absl::StrFormat("  attacks on %d samples, %.2f%% classified correctly:\n",
+                         r.samples_size(), 100 * r.samples_clean_accuracy());
+  out += absl::StrFormat("    %-34s %-5s %-8s %7s %10s %9s %9s %9s %9s\n", "attack", "norm",
+                         "access", "found", "median", "images/s", "restarts", "rejected",
+                         "clipped");
+  for (const auto& a : r.attacks()) {
+    out += absl::StrFormat("    %-34s %-5s %-8s %6.1f%% %10s %9.1f %9d %9d %9d\n", a.label(),
+                           a.norm(), a.access(), 100 * a.success_rate(), distance(a.median()),
+                           a.images_per_second(), a.restarts(),
+                           a.checks().not_adversarial() + a.checks().non_finite(),
+                           a.checks().clipped());
+  }
+  out += "  minimal perturbation per sample (minimum over the attacks of each norm):\n";
+  for (const auto& n : r.norms()) {
+    std::map<int, int> wins;
+    for (int v : n.found_by()) wins[v]++;
+    std::string by;
+    for (const auto& [v, count] : wins) {
+      const std::string who = v == -1   ? "misclassified"
+                              : v == -2 ? "none found"
+                                        : r.attacks(v).label();
+      by += (by.empty() ? "" : ", ") + absl::StrFormat("%s %d", who, count);
+    }
+    out += absl::StrFormat("    %-5s median %-10s mean %-10s found %6.2f%%   minima: %s\n",
+                           n.norm(), distance(n.median()), distance(n.mean()),
+                           100 * n.success_rate(), by);
+  }
+  return out;
+}
+
+std::string format_robustness_comparison(const std::vector<record::RobustnessRecord>& records) {
+  if (records.empty()) return "(no models)\n";
+  const record::RobustnessRecord& first = records.front();
+  size_t width = 5;
+  for (const auto& r : records) width = std::max(width, r.label().size());
+  std::string out = absl::StrFormat("%-*s  %8s", static_cast<int>(width), "model", "clean");
+  for (const auto& n : first.noise()) {
+    out += absl::StrFormat("  %9s", absl::StrFormat("σ=%.3g", n.sigma()));
+  }
+  if (first.corruptions_size() > 0) out += absl::StrFormat("  %11s", "corruptions");
+  for (const auto& n : first.norms()) {
+    out += absl::StrFormat("  %21s", n.norm() + " median (mean)");
+  }
+  out += "\n";
+  for (const auto& r : records) {
+    out += absl::StrFormat("%-*s  %7.2f%%", static_cast<int>(width), r.label(),
+                           100 * r.clean_accuracy());
+    for (const auto& n : r.noise()) out += absl::StrFormat("  %8.2f%%", 100 * n.accuracy());
+    if (r.corruptions_size() > 0) {
+      double sum = 0;
+      for (const auto& c : r.corruptions()) sum += c.accuracy();
+      out += absl::StrFormat("  %10.2f%%", 100 * sum / r.corruptions_size());
+    }
+    for (const auto& n : r.norms()) {
+      out += absl::StrFormat("  %21s", distance(n.median()) + " (" + distance(n.mean()) + ")");
+    }
+    out += "\n";
+  }
+  if (first.norms_size() > 0) {
+    out += absl::StrFormat(
+        "\nminimal perturbations over %d samples (misclassified = 0; mean over samples with an "
+        "adversarial)\n",
+        first.samples_size());
+  }
+  return out;
+}
+
+}  // namespace neuroreg
