@@ -1,0 +1,115 @@
+// The gradient attack family: FGSM/FGM, PGD (L∞, L2, L1), Adam PGD, DDN and
+// Carlini–Wagner L2, all white-box (ModelAccess::kGradients).
+//
+// This header is internal to the family's one plugin library: plugin.cpp
+// calls each file's register function, and the files share the loss gradient,
+// option checks, an Adam state and the projected-gradient core (pgd.cpp) that
+// FGSM/FGM and Adam PGD are special cases of, as in Foolbox 3.
+#pragma once
+
+#include <neuroreg/sdk.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+
+namespace neuroreg::gradient_attacks {
+
+void register_fgm(sdk::Registrar& registrar);
+void register_pgd(sdk::Registrar& registrar);
+void register_adam_pgd(sdk::Registrar& registrar);
+void register_ddn(sdk::Registrar& registrar);
+void register_carlini_wagner(sdk::Registrar& registrar);
+
+/// The loss an attack ascends: the cross-entropy (Madry et al., Foolbox), or
+/// the margin loss of Carlini & Wagner, max_{j≠y} z_j − z_y, which measures
+/// misclassification itself rather than the loss of the true class.
+enum class Loss { kCrossEntropy, kMargin };
+
+/// Logits (detached) at `images` and the gradient of the loss summed over the
+/// batch with respect to them: one forward and one backward pass.
+struct LossGradient {
+  torch::Tensor logits;
+  torch::Tensor gradient;
+};
+LossGradient loss_gradient(sdk::ModelView& model, const torch::Tensor& images,
+                           const torch::Tensor& labels, Loss loss);
+
+/// The request's per-sample budgets ε (N) in the images' dtype and device;
+/// throws std::invalid_argument naming the attack when they are missing.
+torch::Tensor budgets(const sdk::AttackRequest& request, const std::string& attack);
+
+/// Reads options and rejects bad values with std::invalid_argument naming the
+/// attack, the option and the value.
+class OptionReader {
+ public:
+  OptionReader(const sdk::Options& options, std::string attack)
+      : options_(options), attack_(std::move(attack)) {}
+  int64_t at_least(const std::string& key, int64_t minimum) const;
+  double positive(const std::string& key) const;
+  double non_negative(const std::string& key) const;
+  /// A value between `low` and `high`, each end included or not.
+  double in_range(const std::string& key, double low, bool low_included, double high,
+                  bool high_included) const;
+  bool flag(const std::string& key) const { return options_.get_bool(key); }
+  /// The option "loss": "cross_entropy" or "margin".
+  Loss loss() const;
+
+ private:
+  [[noreturn]] void reject(const std::string& key, const std::string& rule,
+                           const std::string& value) const;
+  const sdk::Options& options_;
+  std::string attack_;
+};
+
+/// Adam's moment estimates for one tensor of per-coordinate updates
+/// (Kingma & Ba 2015, with bias correction), as Foolbox 3 uses it in Adam PGD
+/// and Carlini–Wagner. Rows can be updated in subsets (C&W's early abort).
+struct Adam {
+  explicit Adam(double beta1_ = 0.9, double beta2_ = 0.999, double epsilon_ = 1e-8)
+      : beta1(beta1_), beta2(beta2_), epsilon(epsilon_) {}
+  double beta1;
+  double beta2;
+  double epsilon;
+  torch::Tensor m;
+  torch::Tensor v;
+  int64_t t = 0;
+
+  void reset(const torch::Tensor& like) {
+    m = torch::zeros_like(like);
+    v = torch::zeros_like(like);
+    t = 0;
+  }
+  /// The ascent direction m̂ / (√v̂ + ε) for `gradient` at rows `rows` (all
+  /// rows when undefined); the caller advances t once per iteration.
+  torch::Tensor direction(const torch::Tensor& gradient, const torch::Tensor& rows = {});
+};
+
+/// Settings of the projected-gradient core: x ← clip(Π_ε(x + α·d(∇loss))),
+/// with d the norm's steepest-ascent step, optionally through Adam.
+struct PgdSettings {
+  sdk::Norm norm = sdk::Norm::kLinf;
+  int64_t steps = 40;
+  double rel_stepsize = 0.01 / 0.3;
+  double abs_stepsize = 0;  ///< > 0: used instead of rel_stepsize · ε
+  bool random_start = true;
+  Loss loss = Loss::kCrossEntropy;
+  bool adam = false;
+  double adam_beta1 = 0.9;
+  double adam_beta2 = 0.999;
+  double adam_epsilon = 1e-8;
+};
+
+/// Declares the option "loss" with default "cross_entropy".
+void add_loss_option(sdk::OptionList& options);
+/// Declares steps, rel_stepsize, abs_stepsize, random_start and loss.
+void add_pgd_options(sdk::OptionList& options, int64_t steps, double rel_stepsize);
+/// Reads what add_pgd_options declared, validated.
+PgdSettings read_pgd_options(const OptionReader& reader, sdk::Norm norm);
+
+/// The fixed-ε attack running `settings`: per sample, the latest adversarial
+/// iterate, else the original image.
+std::shared_ptr<sdk::Attack> make_pgd(const PgdSettings& settings, std::string name);
+
+}  // namespace neuroreg::gradient_attacks
