@@ -33,4 +33,15 @@ torch::Tensor BackboneView::labels(const torch::Tensor& images) {
   return model_.forward(images.detach()).argmax(1);
 }
 
+FrozenParameters::FrozenParameters(torch::nn::Module& model) {
+  for (torch::Tensor& p : model.parameters()) {
+    saved_.push_back({p, p.requires_grad()});
+    p.requires_grad_(false);
+  }
+}
+
+FrozenParameters::~FrozenParameters() {
+  for (auto& [p, flag] : saved_) p.requires_grad_(flag);
+}
+
 }  // namespace neuroreg

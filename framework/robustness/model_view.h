@@ -8,6 +8,8 @@
 #include <neuroreg/sdk/backbone.h>
 
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 namespace neuroreg {
 
@@ -29,6 +31,20 @@ class BackboneView : public sdk::ModelView {
   sdk::Backbone& model_;
   sdk::ModelAccess access_;
   int64_t queries_ = 0;
+};
+
+/// Turns off gradients of a model's parameters while it lives, restoring
+/// each flag after: an attack needs gradients for the images only, and
+/// backward() would otherwise compute (and accumulate) every weight's too.
+class FrozenParameters {
+ public:
+  explicit FrozenParameters(torch::nn::Module& model);
+  ~FrozenParameters();
+  FrozenParameters(const FrozenParameters&) = delete;
+  FrozenParameters& operator=(const FrozenParameters&) = delete;
+
+ private:
+  std::vector<std::pair<torch::Tensor, bool>> saved_;
 };
 
 }  // namespace neuroreg

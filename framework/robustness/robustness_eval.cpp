@@ -90,6 +90,7 @@ VariantResult run_attack_variant(sdk::Backbone& model, const AttackVariantConfig
   const int64_t restarts = result.restarts;
   const int64_t chunk = std::max<int64_t>(1, batch_size / restarts);
 
+  FrozenParameters frozen(model);
   BackboneView view(model, traits.access);
   const torch::Tensor targets = correct.nonzero().flatten().cpu();
   result.distances = torch::where(correct.cpu(), torch::full({x.size(0)}, INFINITY, torch::kDouble),

@@ -1,4 +1,5 @@
 #include "config/run_config.h"
+#include "robustness/eval_config.h"
 
 #include <gtest/gtest.h>
 
@@ -143,16 +144,24 @@ TEST_F(RunConfigTest, MissingFileIsNamed) {
 TEST(ShippedConfigs, AllPassConfigCheck) {
   Registry& registry = const_cast<Registry&>(testing::builtin_registry());
   PluginLoader loader(registry);
-  int checked = 0;
+  int checked = 0, evals = 0;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(
            std::string(NEUROREG_SOURCE_DIR) + "/configs")) {
     if (entry.path().extension() != ".toml") continue;
     SCOPED_TRACE(entry.path().string());
+    // Evaluation configs (`neuroreg eval`) are the ones with [[attack]] tables.
+    if (toml::parse_file(entry.path().string()).contains("attack")) {
+      auto config = load_eval_config(entry.path().string(), registry);
+      EXPECT_TRUE(config.ok()) << config.status().message();
+      ++evals;
+      continue;
+    }
     auto config = load_run_config(entry.path().string(), loader, registry);
     EXPECT_TRUE(config.ok()) << config.status().message();
     ++checked;
   }
   EXPECT_GE(checked, 9);
+  EXPECT_GE(evals, 4);
 }
 
 }  // namespace

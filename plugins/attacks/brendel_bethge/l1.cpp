@@ -23,7 +23,9 @@ namespace neuroreg::brendel_bethge {
 
 namespace {
 
-constexpr int kThresholdBisections = 25;
+constexpr int kMaxBisections = 25;
+// A step using this much of the trust region is as good as one using all of it.
+constexpr double kRadiusUse = 0.999;
 // τ below the first is a plain clipped ridge step (the shortest step); above
 // the second, far larger than any pixel range, the L1 term decides alone.
 constexpr double kTauMin = 1e-9;
@@ -73,10 +75,11 @@ torch::Tensor solve_l1(const Subproblem& p) {
   const L1Step widest = l1_step(p, log_hi.exp(), shortest.lambda);
   torch::Tensor delta = widest.delta;
   const torch::Tensor done = within(delta, p.r);
-  if ((feasible & done.logical_not()).any().item<bool>()) {
+  torch::Tensor open = feasible & done.logical_not();
+  if (open.any().item<bool>()) {
     torch::Tensor inner = shortest.delta;
     torch::Tensor nu = shortest.lambda;
-    for (int i = 0; i < kThresholdBisections; ++i) {
+    for (int i = 0; i < kMaxBisections && open.any().item<bool>(); ++i) {
       const torch::Tensor mid = (log_lo + log_hi) / 2;
       const L1Step step = l1_step(p, mid.exp(), nu);
       const torch::Tensor fits = within(step.delta, p.r);
@@ -84,6 +87,7 @@ torch::Tensor solve_l1(const Subproblem& p) {
       log_hi = torch::where(fits, log_hi, mid);
       inner = torch::where(fits.unsqueeze(1), step.delta, inner);
       nu = step.nu;
+      open = open & (inner.norm(2, 1) < kRadiusUse * p.r);
     }
     delta = torch::where(done.unsqueeze(1), delta, inner);
   }

@@ -18,7 +18,9 @@ namespace neuroreg::brendel_bethge {
 
 namespace {
 
-constexpr int kRadiusBisections = 20;  // s to 1e-6: far below what one step can use
+constexpr int kMaxBisections = 20;
+// A step using this much of the trust region is as good as one using all of it.
+constexpr double kRadiusUse = 0.999;
 
 torch::Tensor solve_l2(const Subproblem& p) {
   const torch::Tensor zero = torch::zeros_like(p.dx);
@@ -35,7 +37,8 @@ torch::Tensor solve_l2(const Subproblem& p) {
     torch::Tensor s_lo = torch::zeros_like(p.c);  // fits
     torch::Tensor s_hi = torch::ones_like(p.c);   // does not fit
     torch::Tensor lambda = nearest.lambda;         // λ moves little between neighbouring s
-    for (int i = 0; i < kRadiusBisections; ++i) {
+    torch::Tensor open = feasible & done.logical_not();
+    for (int i = 0; i < kMaxBisections && open.any().item<bool>(); ++i) {
       const torch::Tensor s = (s_lo + s_hi) / 2;
       const LineStep mid = clipped_line_step(s.unsqueeze(1) * p.dx, p.b, p.lo, p.hi, p.c, lambda);
       const torch::Tensor fits = within(mid.delta, p.r);
@@ -43,6 +46,7 @@ torch::Tensor solve_l2(const Subproblem& p) {
       s_hi = torch::where(fits, s_hi, s);
       delta = torch::where(fits.unsqueeze(1), mid.delta, delta);
       lambda = mid.lambda;
+      open = open & (delta.norm(2, 1) < kRadiusUse * p.r);
     }
   }
   delta = torch::where(done.unsqueeze(1), nearest.delta, delta);

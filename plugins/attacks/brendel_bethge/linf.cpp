@@ -16,7 +16,9 @@ namespace neuroreg::brendel_bethge {
 
 namespace {
 
-constexpr int kRadiusBisections = 16;  // ε to ~1e-5 of a bracket no wider than 2r
+constexpr int kMaxBisections = 20;
+// ε this close to the smallest feasible one is as good as it.
+constexpr double kRelativePrecision = 1e-4;
 
 torch::Tensor solve_linf(const Subproblem& p) {
   const torch::Tensor zero = torch::zeros_like(p.dx);
@@ -31,7 +33,8 @@ torch::Tensor solve_linf(const Subproblem& p) {
   torch::Tensor eps_lo = (far - p.r).clamp_min(0);
   torch::Tensor delta = shortest.delta;
   torch::Tensor lambda = shortest.lambda;
-  for (int i = 0; i < kRadiusBisections; ++i) {
+  auto open = [&] { return feasible & (eps_hi - eps_lo > kRelativePrecision * eps_hi); };
+  for (int i = 0; i < kMaxBisections && open().any().item<bool>(); ++i) {
     const torch::Tensor eps = ((eps_lo + eps_hi) / 2).unsqueeze(1);
     const LineStep mid = clipped_line_step(zero, p.b, torch::maximum(p.lo, p.dx - eps),
                                            torch::minimum(p.hi, p.dx + eps), p.c, lambda);
