@@ -26,6 +26,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <string>
 
 #include "black_box.h"
@@ -88,6 +89,10 @@ Windows random_windows(const Tensor& like, int64_t s) {
   return {mask, rows.clamp(0, s - 1) * s + cols.clamp(0, s - 1)};
 }
 
+/// Pseudo-Gaussian windows by side, then transposed, flattened into one row:
+/// the side only changes with the schedule, so each is built once per run.
+using Bumps = std::map<int64_t, Tensor>;
+
 /// Per-sample, per-channel L2 norms over the pixels (n×C×1×1).
 Tensor channel_norms(const Tensor& t) { return t.square().sum({2, 3}, true).sqrt(); }
 
@@ -118,17 +123,20 @@ class SquareAttack : public sdk::Attack {
 
     Tensor best = norm_ == Norm::kLinf ? linf_start(x, eps) : l2_start(x, eps);
     Tensor margins = sdk::margin(model.logits(best), y);
+    Bumps bumps;
     for (int64_t i = 0; i + 1 < n_queries_; ++i) {
       const Tensor open = (margins >= 0).nonzero().flatten();
       if (open.numel() == 0) break;
-      const Tensor xo = x.index_select(0, open);
-      const Tensor current = best.index_select(0, open);
-      const Tensor eo = eps.index_select(0, open);
+      const bool all_open = open.numel() == x.size(0);
+      auto pick = [&](const Tensor& t) { return all_open ? t : t.index_select(0, open); };
+      const Tensor xo = pick(x);
+      const Tensor current = pick(best);
       const double p = fraction(i);
-      const Tensor proposal =
-          norm_ == Norm::kLinf ? linf_proposal(xo, current, eo, p) : l2_proposal(xo, current, eo, p);
-      const Tensor proposal_margins = sdk::margin(model.logits(proposal), y.index_select(0, open));
-      const Tensor open_margins = margins.index_select(0, open);
+      const Tensor proposal = norm_ == Norm::kLinf
+                                  ? linf_proposal(xo, current, pick(eps), p)
+                                  : l2_proposal(xo, current, pick(eps), p, bumps);
+      const Tensor proposal_margins = sdk::margin(model.logits(proposal), pick(y));
+      const Tensor open_margins = pick(margins);
       const Tensor better = proposal_margins < open_margins;
       best.index_copy_(0, open,
                        torch::where(sdk::expand_like(better, current), proposal, current));
@@ -196,7 +204,8 @@ class SquareAttack : public sdk::Attack {
 
   /// A new bump in one random window, which also takes over the L2 mass of a
   /// second random window (zeroed) and whatever budget is left below ε.
-  Tensor l2_proposal(const Tensor& x, const Tensor& current, const Tensor& eps, double p) const {
+  Tensor l2_proposal(const Tensor& x, const Tensor& current, const Tensor& eps, double p,
+                     Bumps& bumps) const {
     const int64_t n = x.size(0), channels = x.size(1);
     int64_t s = side(p, x, 3);
     if (s % 2 == 0 && s < std::min(x.size(2), x.size(3))) ++s;  // odd, as the authors' code
@@ -209,10 +218,13 @@ class SquareAttack : public sdk::Attack {
     const Tensor spare = (eps.square() - sdk::lp_norms(delta, Norm::kL2).square()).clamp_min(0) /
                          static_cast<double>(channels);
     // Each sample's bump, transposed or not, placed at its window.
-    const Tensor bumps = torch::stack({pseudo_gaussian(s, false, x.options()).flatten(),
-                                       pseudo_gaussian(s, true, x.options()).flatten()});
+    Tensor& both = bumps[s];
+    if (!both.defined()) {
+      both = torch::cat({pseudo_gaussian(s, false, x.options()).flatten(),
+                         pseudo_gaussian(s, true, x.options()).flatten()});
+    }
     const Tensor transpose = torch::randint(0, 2, {n, 1, 1, 1}, target.offset.options());
-    const Tensor bump = bumps.flatten().take(transpose * s * s + target.offset) * in_target;
+    const Tensor bump = both.take(transpose * s * s + target.offset) * in_target;
 
     Tensor fresh = bump * random_signs({n, channels, 1, 1}, x.options()) +
                    delta * in_target / (channel_norms(delta * in_target) + 1e-12);

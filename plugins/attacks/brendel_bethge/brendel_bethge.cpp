@@ -36,8 +36,29 @@ using sdk::Options;
 using torch::Tensor;
 
 namespace {
-// Newton needs a handful; the cap only bounds bisection on stubborn rows.
-constexpr int kMaxRootIterations = 60;
+
+// Newton usually lands on the right piece in two or three evaluations; rows
+// still open after this many are handed to the exact sort-based solve.
+constexpr int kNewtonIterations = 8;
+
+// Exact root by sorting the breakpoints: f at each follows from the running
+// slope, and the target's piece is interpolated.
+Tensor sorted_root(const Tensor& t, const Tensor& slope, const Tensor& f_min, const Tensor& target) {
+  const int64_t m = t.size(1);
+  auto [ts, order] = t.sort(1);
+  const Tensor slopes = slope.gather(1, order).cumsum(1);  // slope right of each breakpoint
+  const Tensor gaps = ts.narrow(1, 1, m - 1) - ts.narrow(1, 0, m - 1);
+  const Tensor rise = (slopes.narrow(1, 0, m - 1) * gaps).cumsum(1);
+  const Tensor f = torch::cat({torch::zeros_like(f_min).unsqueeze(1), rise}, 1) + f_min.unsqueeze(1);
+  const Tensor k = ((f <= target.unsqueeze(1)).sum(1, /*keepdim=*/true) - 1).clamp(0, m - 1);
+  const Tensor tk = ts.gather(1, k).squeeze(1);
+  const Tensor fk = f.gather(1, k).squeeze(1);
+  const Tensor sk = slopes.gather(1, k).squeeze(1);
+  // Past the last breakpoint the summed slopes cancel only up to rounding.
+  const Tensor rising = sk > 1e-9 * slope.abs().amax(1);
+  return tk + torch::where(rising, (target - fk) / sk.clamp_min(1e-300), torch::zeros_like(tk));
+}
+
 }  // namespace
 
 static long g_root_calls = 0, g_root_iters = 0;  // DEBUG
@@ -49,24 +70,26 @@ Tensor root_tolerance(const Tensor& c, const Tensor& f_min, const Tensor& f_max)
   return 1e-6 * c.abs() + 1e-9 * (f_max - f_min) + 1e-300;
 }
 
-Tensor piecewise_linear_root(const SlopeAt& f, Tensor lo, Tensor hi, Tensor f_lo, Tensor f_hi,
-                             const Tensor& target, const Tensor& start, const Tensor& tol) {
+Tensor piecewise_linear_root(const PiecewiseLinear& f, const Tensor& target, const Tensor& start,
+                             const Tensor& tol) {
   // Newton is exact once it reaches the target's linear piece. Every
   // evaluation narrows a bracket; where Newton leaves it or meets a flat
   // piece, a secant step across the bracket (Illinois rule: halve the stale
-  // end's error, so neither end sticks) takes over, and bisection where even
-  // that fails.
-  Tensor e_lo = f_lo - target;  // ≤ 0
-  Tensor e_hi = f_hi - target;  // ≥ 0
+  // end's error, so neither end sticks) takes over.
+  Tensor lo = f.breakpoints.amin(1);
+  Tensor hi = f.breakpoints.amax(1);
+  Tensor e_lo = f.f_min - target;  // ≤ 0
+  Tensor e_hi = f.f_max - target;  // ≥ 0
   Tensor last_side = torch::zeros_like(target);  // −1: lo moved last, +1: hi moved last
   Tensor lambda = torch::minimum(torch::maximum(start, lo), hi);
+  Tensor done;
   ++g_root_calls;
-  for (int i = 0; i < kMaxRootIterations; ++i) {
+  for (int i = 0;; ++i) {
     ++g_root_iters;
-    auto [value, slope] = f(lambda);
+    auto [value, slope] = f.at(lambda);
     const Tensor error = value - target;
-    const Tensor done = error.abs() <= tol;
-    if (done.all().item<bool>()) break;
+    done = error.abs() <= tol;
+    if (i == kNewtonIterations || done.all().item<bool>()) break;
     const Tensor below = error < 0;
     const Tensor above = error > 0;
     e_hi = torch::where(below & last_side.lt(0), e_hi / 2, e_hi);
@@ -85,6 +108,12 @@ Tensor piecewise_linear_root(const SlopeAt& f, Tensor lo, Tensor hi, Tensor f_lo
     const Tensor next = torch::where(newton_ok, newton, torch::where(secant_ok, secant, (lo + hi) / 2));
     lambda = torch::where(done, lambda, next);
   }
+  const Tensor open = done.logical_not().nonzero().flatten();
+  if (open.numel() > 0) {
+    lambda.index_copy_(0, open,
+                       sorted_root(f.breakpoints.index_select(0, open), f.slopes.index_select(0, open),
+                                   f.f_min.index_select(0, open), target.index_select(0, open)));
+  }
   return lambda;
 }
 
@@ -96,32 +125,31 @@ LineStep clipped_line_step(const Tensor& a, const Tensor& b, const Tensor& lo, c
   const Tensor safe_b = torch::where(moving, b, torch::ones_like(b));
   const Tensor at_lo = torch::where(moving, (lo - a) / safe_b, torch::zeros_like(b));
   const Tensor at_hi = torch::where(moving, (hi - a) / safe_b, torch::zeros_like(b));
-  const Tensor f_min = torch::minimum(b * lo, b * hi).sum(1);
-  const Tensor f_max = torch::maximum(b * lo, b * hi).sum(1);
-  // A little slack for rounding: c exactly at the box corner is reachable.
-  const Tensor slack = 1e-9 * (c.abs() + 1);
-  const Tensor reachable = (c >= f_min - slack) & (c <= f_max + slack);
-
   const Tensor b2 = b * b;
+  PiecewiseLinear f;
+  f.breakpoints = torch::cat({torch::minimum(at_lo, at_hi), torch::maximum(at_lo, at_hi)}, 1);
+  f.slopes = torch::cat({b2, -b2}, 1);
+  f.f_min = torch::minimum(b * lo, b * hi).sum(1);
+  f.f_max = torch::maximum(b * lo, b * hi).sum(1);
   auto clipped = [&](const Tensor& lambda) {
-    const Tensor y = a + lambda.unsqueeze(1) * b;
-    return torch::minimum(torch::maximum(y, lo), hi);
+    return torch::minimum(torch::maximum(a + lambda.unsqueeze(1) * b, lo), hi);
   };
-  auto value_and_slope = [&](const Tensor& lambda) {
+  f.at = [&](const Tensor& lambda) {
     const Tensor y = a + lambda.unsqueeze(1) * b;
     const Tensor free = (y > lo) & (y < hi);
     return std::make_pair((b * torch::minimum(torch::maximum(y, lo), hi)).sum(1),
                           (b2 * free).sum(1));
   };
+  // A little slack for rounding: c exactly at the box corner is reachable.
+  const Tensor slack = 1e-9 * (c.abs() + 1);
+  const Tensor reachable = (c >= f.f_min - slack) & (c <= f.f_max + slack);
   // Unreachable targets are moved to the nearest end, where the box corner solves them.
-  const Tensor target = torch::minimum(torch::maximum(c, f_min), f_max);
+  const Tensor target = torch::minimum(torch::maximum(c, f.f_min), f.f_max);
   // Without the box, λ = (c − b·a) / ‖b‖²: the usual first guess.
   const Tensor guess =
       warm.defined() ? warm : (target - (a * b).sum(1)) / b2.sum(1).clamp_min(1e-300);
-  // Past every breakpoint each coordinate sits at a bound: f_min and f_max there.
-  const Tensor lambda = piecewise_linear_root(value_and_slope, torch::minimum(at_lo, at_hi).amin(1),
-                                              torch::maximum(at_lo, at_hi).amax(1), f_min, f_max,
-                                              target, guess, root_tolerance(c, f_min, f_max));
+  const Tensor lambda =
+      piecewise_linear_root(f, target, guess, root_tolerance(c, f.f_min, f.f_max));
   return {clipped(lambda), reachable, lambda};
 }
 

@@ -35,16 +35,23 @@ struct Subproblem {
 /// A norm's solver: the step δ (N×D) for a subproblem.
 using Solver = std::function<torch::Tensor(const Subproblem&)>;
 
-/// f(λ) and its slope there, per row, for a nondecreasing piecewise-linear f.
-using SlopeAt = std::function<std::pair<torch::Tensor, torch::Tensor>(const torch::Tensor&)>;
+/// A nondecreasing piecewise-linear function per row, f(λ) = f_min +
+/// Σ_k slopes_k · max(0, λ − breakpoints_k), given twice: `at` evaluates f and
+/// its slope at one λ per row (cheap, for Newton), the breakpoints (N×M) let
+/// stubborn rows be solved exactly by sorting.
+struct PiecewiseLinear {
+  std::function<std::pair<torch::Tensor, torch::Tensor>(const torch::Tensor&)> at;
+  torch::Tensor breakpoints;
+  torch::Tensor slopes;
+  torch::Tensor f_min;  ///< N: f left of every breakpoint
+  torch::Tensor f_max;  ///< N: f right of every breakpoint
+};
 
-/// The λ with f(λ) = target per row, for a nondecreasing piecewise-linear f
-/// bracketed by f_lo = f(lo) ≤ target ≤ f(hi) = f_hi: safeguarded Newton from
-/// `start`, to within `tol` (N) of the target.
-torch::Tensor piecewise_linear_root(const SlopeAt& f, torch::Tensor lo, torch::Tensor hi,
-                                    torch::Tensor f_lo, torch::Tensor f_hi,
-                                    const torch::Tensor& target, const torch::Tensor& start,
-                                    const torch::Tensor& tol);
+/// The λ with f(λ) = target per row (target within [f_min, f_max]), to within
+/// `tol` (N): safeguarded Newton from `start`, then an exact solve for the rows
+/// it leaves open.
+torch::Tensor piecewise_linear_root(const PiecewiseLinear& f, const torch::Tensor& target,
+                                    const torch::Tensor& start, const torch::Tensor& tol);
 
 /// The tolerance the solvers use for b·δ = c, given the range [f_min, f_max]
 /// of b·δ over the box.

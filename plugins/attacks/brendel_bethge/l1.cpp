@@ -45,22 +45,28 @@ L1Step l1_step(const Subproblem& p, const torch::Tensor& tau, const torch::Tenso
     const torch::Tensor d = torch::where(v > p.dx + t, v - t, torch::where(v < p.dx - t, v + t, p.dx));
     return std::make_pair(v, torch::minimum(torch::maximum(d, p.lo), p.hi));
   };
+  PiecewiseLinear f;
   // b·δ rises with slope b_i² in ν while νb_i is on one of the two ramps:
   // between the clip below and the threshold, or the threshold and the clip above.
   const torch::Tensor b2 = p.b * p.b;
-  auto value_and_slope = [&](const torch::Tensor& nu) {
+  f.at = [&](const torch::Tensor& nu) {
     auto [v, d] = pulled(nu);
     const torch::Tensor ramp = ((v > p.lo - t) & (v < p.dx - t)) | ((v > p.dx + t) & (v < p.hi + t));
     return std::make_pair((p.b * d).sum(1), (b2 * ramp).sum(1));
   };
-  // Every coordinate is clipped once |ν| passes (|box| + τ)/|b_i|: that brackets ν.
-  const torch::Tensor f_min = torch::minimum(p.b * p.lo, p.b * p.hi).sum(1);
-  const torch::Tensor f_max = torch::maximum(p.b * p.lo, p.b * p.hi).sum(1);
-  const torch::Tensor reach = (torch::maximum(p.lo.abs(), p.hi.abs()) + t) / p.b.abs().clamp_min(1e-300);
-  const torch::Tensor bound = torch::where(p.b.ne(0), reach, torch::zeros_like(reach)).amax(1);
-  const torch::Tensor target = torch::minimum(torch::maximum(p.c, f_min), f_max);
-  const torch::Tensor nu = piecewise_linear_root(value_and_slope, -bound, bound, f_min, f_max, target,
-                                                 warm, root_tolerance(p.c, f_min, f_max));
+  // Where νb_i crosses the clip below, the threshold's two edges, the clip
+  // above; seen from ν their order flips with the sign of b_i, hence b|b|.
+  const torch::Tensor moving = p.b.ne(0).repeat({1, 4});
+  const torch::Tensor edges = torch::cat({p.lo - t, p.dx - t, p.dx + t, p.hi + t}, 1);
+  const torch::Tensor safe_b = torch::where(moving, p.b.repeat({1, 4}), torch::ones_like(edges));
+  f.breakpoints = torch::where(moving, edges / safe_b, torch::zeros_like(edges));
+  const torch::Tensor w = p.b * p.b.abs();
+  f.slopes = torch::cat({w, -w, w, -w}, 1);
+  f.f_min = torch::minimum(p.b * p.lo, p.b * p.hi).sum(1);
+  f.f_max = torch::maximum(p.b * p.lo, p.b * p.hi).sum(1);
+  const torch::Tensor target = torch::minimum(torch::maximum(p.c, f.f_min), f.f_max);
+  const torch::Tensor nu =
+      piecewise_linear_root(f, target, warm, root_tolerance(p.c, f.f_min, f.f_max));
   return {pulled(nu).second, nu};
 }
 
