@@ -142,6 +142,10 @@ record::EpochMetrics Trainer::run_epoch(int epoch, const sdk::Split& train,
     sum.regularizer_loss += r.regularizer_loss;
     sum.correct += r.correct;
     sum.images += r.images;
+    if (step_observer_) {
+      step_observer_({epoch, epochs_, s + 1, steps, global_step_, lr, r, sum,
+                      sum.images / seconds_since(start)});
+    }
     if (log_every_ > 0 && ((s + 1) % log_every_ == 0 || s + 1 == steps)) {
       log_ << absl::StrFormat(
                   "  epoch %d/%d  step %d/%d  loss %.4f (task %.4f, sim %.4f)  acc %.1f%%  "

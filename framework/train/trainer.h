@@ -32,6 +32,20 @@ struct StepResult {
   int64_t images = 0;
 };
 
+/// Where training stands after one step, for observers (progress lines,
+/// TensorBoard). Means are over the epoch so far.
+struct StepProgress {
+  int epoch = 0;            ///< 0-based
+  int epochs = 0;
+  int64_t step = 0;         ///< steps done in this epoch (1-based)
+  int64_t steps = 0;        ///< steps per epoch
+  int64_t global_step = 0;  ///< steps done since the run began
+  double learning_rate = 0;
+  StepResult last;          ///< this step alone
+  StepResult sum;           ///< the epoch so far
+  double images_per_second = 0;  ///< over the epoch so far
+};
+
 class Trainer {
  public:
   /// `train` is the [train] table. The model and regularizer must already be
@@ -67,6 +81,12 @@ class Trainer {
   int load_checkpoint(const std::string& path);
 
   int epochs() const { return epochs_; }
+  int64_t global_step() const { return global_step_; }
+
+  /// Called after every step (on the training thread; keep it cheap).
+  void set_step_observer(std::function<void(const StepProgress&)> observer) {
+    step_observer_ = std::move(observer);
+  }
 
  private:
   std::shared_ptr<sdk::Backbone> model_;
@@ -83,6 +103,7 @@ class Trainer {
   torch::Generator order_generator_;
   std::ostream& log_;
   int64_t global_step_ = 0;
+  std::function<void(const StepProgress&)> step_observer_;
   std::string last_checkpoint_;  ///< named when a non-finite loss stops the run
 };
 
