@@ -1,21 +1,28 @@
 #include "cli/cli.h"
 
 #include <absl/strings/str_format.h>
+#include <absl/strings/str_join.h>
 #include <neuroreg/sdk/target.h>
 #include <torch/torch.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <map>
+#include <set>
+#include <unistd.h>
 #include <string>
 #include <vector>
 
 #include "bench/step_bench.h"
 #include "cli/eval_commands.h"
 #include "cli/neural_commands.h"
+#include "cli/show_command.h"
 #include "config/run_config.h"
 #include "data/task_data.h"
 #include "experiment/comparison.h"
+#include "experiment/grid.h"
 #include "plugin_host/plugin_loader.h"
 #include "record/record_io.h"
 #include "runtime/runtime.h"
@@ -26,13 +33,25 @@ namespace {
 constexpr const char* kUsage = R"(usage: neuroreg <command> [options]
 
 commands:
-  compare CONFIG        train and evaluate every [[regularizer]] of CONFIG, print a table
-  train CONFIG          the same, for a config with one [[regularizer]]
+  compare CONFIG [KEY=VALUE[,VALUE...]]...
+                        run every cell of CONFIG's grid that is not finished: each
+                        [[regularizer]] × each [grid] value × each seed; resumes interrupted
+                        cells, skips finished ones; prints mean ± SEM per group and writes
+                        summary.csv, groups.csv, report.md and report.html
+  train CONFIG [KEY=VALUE...]
+                        the same, for a config with one [[regularizer]]
+  run-cell CONFIG --cell ID|INDEX [KEY=VALUE...]
+                        run one cell of the grid (what compare --jobs and cluster jobs start)
   bench CONFIG          time one training step per [[regularizer]] against plain training
-  config check CONFIG   validate CONFIG against every component's declared keys
+  config check CONFIG [KEY=VALUE...]
+                        validate every cell of CONFIG's grid against every component's
+                        declared keys; print the cells and the first cell's effective config
   config explain        list the keys the host reads in each section, with defaults
   plugins               list registered components, their descriptions and config keys
-  show RUN              print a run record (a run folder or its record.pb)
+  show RUN|COMPARISON [--json]
+                        print a run record (a run folder or its record.pb), or a comparison
+                        folder's table of groups (mean ± SEM over seeds) from its records;
+                        --json: the records as JSON (protobuf's mapping), for other tools
   eval RUN... --config EVAL.toml
                         robustness of trained models: Gaussian noise, common corruptions and
                         minimal adversarial perturbations per norm (median and mean over the
@@ -65,8 +84,13 @@ options:
   --threads N           CPU threads (overrides [run] threads; 0 = all cores)
   --device D            auto, cpu or cuda (overrides [run] device)
   --rounds N, --steps N bench: interleaved rounds (default 5) of N steps (default 5)
-  --resume              compare/train: continue unfinished runs from their last epoch's
-                        checkpoint and reuse finished ones
+  --jobs N              compare/train: run N cells at once, each in its own process with
+                        1/N of the cores (default 1)
+  --cell ID|INDEX       run-cell: the cell, by id (as in cells.tsv) or 0-based index
+  --json                show: print JSON
+  KEY=VALUE[,VALUE...]  compare/train/run-cell/config check: set a config key by its path
+                        (train.epochs=3, seed=0,1,2, 'regularizer[pixel].alpha=2,8'); a
+                        comma list makes a grid axis
   --dataset NAME        simulate-v1: the stimuli's dataset (default fashion_mnist)
   --stimuli N           simulate-v1: training images drawn as stimuli (default 5000);
                         neural simulate: images shown once (default 5000, plus 100 oracle)
@@ -90,6 +114,11 @@ struct Args {
   NeuralArgs neural;
   std::string eval_config;
   std::string torchscript;
+  std::vector<std::string> assignments;  ///< KEY=VALUE overrides of the config
+  std::vector<std::string> flags;        ///< every --flag given, in order
+  int jobs = 1;
+  std::string cell;
+  bool json = false;
 };
 
 // Returns an error message, or "" when the arguments parsed.
@@ -102,6 +131,7 @@ std::string parse_args(int argc, char** argv, Args& args) {
       return true;
     };
     std::string v;
+    if (arg.rfind("--", 0) == 0) args.flags.push_back(arg);
     if (arg == "--plugin-path") {
       if (!value(v)) return "--plugin-path needs a folder";
       args.plugin_paths.push_back(v);
@@ -149,15 +179,85 @@ std::string parse_args(int argc, char** argv, Args& args) {
       if (!value(args.neural.models)) return "--models needs a folder";
     } else if (arg == "--dataset") {
       if (!value(args.neural.dataset)) return "--dataset needs a dataset plugin name";
+    } else if (arg == "--jobs") {
+      if (!value(v)) return "--jobs needs a number";
+      try {
+        size_t used = 0;
+        args.jobs = std::stoi(v, &used);
+        if (used != v.size() || args.jobs < 1) throw std::invalid_argument(v);
+      } catch (const std::exception&) {
+        return "--jobs needs a whole number >= 1, got '" + v + "'";
+      }
+    } else if (arg == "--cell") {
+      if (!value(args.cell)) return "--cell needs a cell id or index";
+    } else if (arg == "--json") {
+      args.json = true;
     } else if (arg == "--resume") {
-      args.overrides.resume = true;
+      return "--resume is gone: compare and train always resume interrupted cells and skip "
+             "finished ones";
     } else if (arg == "-h" || arg == "--help") {
       args.positional.insert(args.positional.begin(), "help");
     } else if (arg.rfind("--", 0) == 0) {
       return "unknown option '" + arg + "'";
+    } else if (!args.positional.empty() && is_override(arg)) {
+      args.assignments.push_back(arg);
     } else {
       args.positional.push_back(arg);
     }
+  }
+  return "";
+}
+
+// The flags each command reads; any other is an error, so that nobody
+// believes a flag took effect when it did not.
+const std::map<std::string, std::set<std::string>>& command_flags() {
+  static const std::map<std::string, std::set<std::string>> flags = {
+      {"compare", {"--plugin-path", "--threads", "--device", "--jobs"}},
+      {"train", {"--plugin-path", "--threads", "--device", "--jobs"}},
+      {"run-cell", {"--plugin-path", "--threads", "--device", "--cell"}},
+      {"bench", {"--plugin-path", "--threads", "--device", "--rounds", "--steps"}},
+      {"config check", {"--plugin-path"}},
+      {"config explain", {}},
+      {"plugins", {"--plugin-path"}},
+      {"show", {"--json"}},
+      {"eval", {"--plugin-path", "--threads", "--device", "--config"}},
+      {"export", {"--plugin-path", "--threads", "--device", "--torchscript"}},
+      {"neural simulate",
+       {"--plugin-path", "--threads", "--out", "--dataset", "--stimuli", "--neurons", "--scans",
+        "--seed"}},
+      {"neural fit", {"--threads", "--out", "--core", "--features", "--epochs", "--seed"}},
+      {"neural target", {"--threads", "--out", "--models"}},
+      {"neural bench", {"--threads", "--rounds", "--features", "--stimuli", "--neurons", "--scans"}},
+      {"target simulate-v1",
+       {"--plugin-path", "--threads", "--out", "--dataset", "--stimuli", "--neurons", "--seed"}},
+      {"help", {}},
+  };
+  return flags;
+}
+
+// "" when every flag given is one the command reads, else the message.
+std::string check_flags(const Args& args) {
+  const std::vector<std::string>& pos = args.positional;
+  std::string name = pos[0];
+  if ((name == "config" || name == "neural" || name == "target") && pos.size() >= 2) {
+    name += " " + pos[1];
+  }
+  auto it = command_flags().find(name);
+  if (it == command_flags().end()) return "";  // the usage error comes later
+  for (const std::string& flag : args.flags) {
+    if (flag == "--help" || it->second.count(flag)) continue;
+    std::string hint;
+    if ((name == "compare" || name == "train") && (flag == "--seed" || flag == "--epochs")) {
+      hint = flag == "--seed" ? "; to set or vary the seed write run.seed=7 or run.seed=0,1,2"
+                              : "; write train.epochs=3";
+    }
+    const std::string accepted = absl::StrJoin(it->second, ", ");
+    return "'" + name + "' does not take " + flag + " (it takes: " +
+           (accepted.empty() ? "no options" : accepted) + ")" + hint;
+  }
+  if (!args.assignments.empty() && name != "compare" && name != "train" && name != "run-cell" &&
+      name != "config check") {
+    return "'" + name + "' takes no KEY=VALUE overrides, got '" + args.assignments.front() + "'";
   }
   return "";
 }
@@ -236,6 +336,15 @@ void print_plugins(const Registry& registry, const PluginLoader& loader, std::os
   }
 }
 
+// The binary `compare --jobs` starts for each cell: this one, unless
+// NEUROREG_EXECUTABLE names another (the test suite runs the CLI in process).
+std::string neuroreg_executable() {
+  if (const char* exe = std::getenv("NEUROREG_EXECUTABLE"); exe && *exe) return exe;
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("neuroreg") : self.string();
+}
+
 int command(const Args& args, std::ostream& out, std::ostream& err) {
   const std::vector<std::string>& pos = args.positional;
   const std::string& cmd = pos[0];
@@ -250,11 +359,10 @@ int command(const Args& args, std::ostream& out, std::ostream& err) {
   }
   if (cmd == "show") {
     if (pos.size() != 2) {
-      err << "usage: neuroreg show RUN\n";
+      err << "usage: neuroreg show RUN|COMPARISON [--json]\n";
       return 2;
     }
-    out << format_run_record(read_run_record(pos[1]));
-    return 0;
+    return show_command(pos[1], args.json, out, err);
   }
 
   Registry registry;
@@ -295,36 +403,79 @@ int command(const Args& args, std::ostream& out, std::ostream& err) {
     return target_command(neural, scans, out, err);
   }
   const bool check = cmd == "config" && pos.size() == 3 && pos[1] == "check";
-  const bool run = (cmd == "compare" || cmd == "train" || cmd == "bench") && pos.size() == 2;
-  if (!check && !run) {
+  const bool grid_command = (cmd == "compare" || cmd == "train" || cmd == "run-cell") && pos.size() == 2;
+  if (cmd == "bench" && pos.size() == 2) {
+    std::vector<std::string> warnings;
+    auto config = load_run_config(pos[1], loader, registry, &warnings);
+    for (const std::string& w : warnings) err << "neuroreg: warning: " << w << "\n";
+    if (!config.ok()) {
+      err << "neuroreg: error: " << config.status().message() << "\n";
+      return 1;
+    }
+    run_step_bench(*config, registry, args.overrides, args.bench, out);
+    return 0;
+  }
+  if (!check && !grid_command) {
     err << "neuroreg: unknown command line; see 'neuroreg help'\n" << kUsage;
     return 2;
   }
   const std::string& path = pos.back();
   std::vector<std::string> warnings;
-  auto config = load_run_config(path, loader, registry, &warnings);
+  auto grid = load_grid(path, args.assignments, loader, registry, &warnings);
   for (const std::string& w : warnings) err << "neuroreg: warning: " << w << "\n";
-  if (!config.ok()) {
-    err << "neuroreg: error: " << config.status().message() << "\n";
+  if (!grid.ok()) {
+    err << "neuroreg: error: " << grid.status().message() << "\n";
     return 1;
   }
   if (check) {
-    out << path << ": ok (" << config->regularizers.size() << " regularizers)\n\n"
-        << "# effective config\n"
-        << config->effective_toml();
+    out << path << ": ok (" << grid->cells.size() << " cells";
+    if (!grid->axis_paths.empty()) out << ": regularizers × " << absl::StrJoin(grid->axis_paths, " × ");
+    out << ")\n";
+    for (const GridCell& cell : grid->cells) out << "  " << cell.id << "\n";
+    out << "\n# effective config of " << grid->cells.front().label << "\n"
+        << grid->cells.front().config.effective_toml();
     return 0;
   }
-  if (cmd == "bench") {
-    run_step_bench(*config, registry, args.overrides, args.bench, out);
+  if (cmd == "run-cell") {
+    if (args.cell.empty()) {
+      err << "usage: neuroreg run-cell CONFIG --cell ID|INDEX [KEY=VALUE...]\n";
+      return 2;
+    }
+    const GridCell* cell = nullptr;
+    for (const GridCell& c : grid->cells) {
+      if (c.id == args.cell || std::to_string(c.index) == args.cell) cell = &c;
+    }
+    if (!cell) {
+      err << "neuroreg: error: " << path << " has no cell '" << args.cell << "' (" << grid->cells.size()
+          << " cells, indices 0-" << grid->cells.size() - 1 << "; 'neuroreg config check "
+          << path << "' lists their ids)\n";
+      return 1;
+    }
+    Progress progress(out, false, static_cast<int>(grid->cells.size()));
+    DataCache cache;
+    run_cell(*grid, *cell, registry, loader, args.overrides, progress, cache);
     return 0;
   }
-  if (cmd == "train" && config->regularizers.size() != 1) {
-    err << "neuroreg: error: " << path << ": 'train' runs one [[regularizer]], this config has "
-        << config->regularizers.size() << "; use 'neuroreg compare'\n";
-    return 1;
+  if (cmd == "train") {
+    std::set<std::string> labels;
+    for (const GridCell& c : grid->cells) labels.insert(c.config.regularizers.front().options.get_string("label"));
+    if (labels.size() != 1) {
+      err << "neuroreg: error: " << path << ": 'train' runs one [[regularizer]], this config has "
+          << labels.size() << "; use 'neuroreg compare'\n";
+      return 1;
+    }
   }
-  auto records = run_comparison(*config, registry, args.overrides, out);
-  out << "\n" << format_comparison(records);
+  ComparisonOptions options;
+  options.overrides = args.overrides;
+  options.jobs = args.jobs;
+  options.interactive = &out == &std::cout && isatty(STDOUT_FILENO);
+  options.executable = neuroreg_executable();
+  options.child_args.push_back(path);
+  options.child_args.insert(options.child_args.end(), args.assignments.begin(), args.assignments.end());
+  for (const std::string& dir : args.plugin_paths) {
+    options.child_args.insert(options.child_args.end(), {"--plugin-path", dir});
+  }
+  run_comparison(*grid, registry, loader, options, out);
   return 0;
 }
 
@@ -333,6 +484,7 @@ int command(const Args& args, std::ostream& out, std::ostream& err) {
 int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
   Args args;
   std::string problem = parse_args(argc, argv, args);
+  if (problem.empty() && !args.positional.empty()) problem = check_flags(args);
   if (!problem.empty()) {
     err << "neuroreg: " << problem << "\n";
     return 2;

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <filesystem>
 
+#include "experiment/run_robustness.h"
 #include "experiment/trained_model.h"
 #include "export/torchscript_export.h"
 #include "record/record_io.h"
@@ -76,37 +77,21 @@ int eval_command(const std::vector<std::string>& paths, const std::string& confi
   }
   const std::vector<std::string> runs = expand_runs(paths);
   const Setup s = setup(overrides);
-  const std::string stem = fs::path(config_path).stem().string();
   out << absl::StrFormat("neuroreg: evaluating %d models with %s on %s, %d threads\n",
                          runs.size(), config_path, s.device.str(), s.threads)
       << std::flush;
   std::vector<record::RobustnessRecord> records;
   for (const std::string& run : runs) {
-    const auto start = std::chrono::steady_clock::now();
-    TrainedModel trained = load_trained_model(run, loader, registry, s.device);
-    out << absl::StrFormat("\n== %s (%s) ==\n", trained.record.label(), run) << std::flush;
+    out << absl::StrFormat("\n== %s ==\n", run) << std::flush;
     record::RobustnessRecord r =
-        evaluate_robustness(*trained.model, trained.data.test, *config, registry, s.device, out);
-    r.set_run(run);
-    r.set_label(trained.record.label());
-    r.set_eval_config_path(config_path);
-    r.set_effective_eval_config(config->effective_toml());
-    r.mutable_versions()->set_neuroreg(NEUROREG_VERSION);
-    r.mutable_versions()->set_sdk(NEUROREG_SDK_VERSION);
-    r.mutable_versions()->set_torch(TORCH_VERSION);
-    r.mutable_versions()->set_protobuf(
-        google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION));
-    r.mutable_environment()->set_device(s.device.str());
-    r.mutable_environment()->set_threads(s.threads);
-    r.mutable_environment()->set_blas(loaded_blas());
-    r.set_started_at(absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone()));
-    r.set_wall_seconds(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    const std::string base = (fs::path(trained.run_dir) / ("robustness-" + stem)).string();
-    write_robustness_record(base + ".pb", r);
-    const std::string table = format_robustness(r);
-    sdk::write_file_atomically(base + ".txt", table);
-    out << "\n" << table << absl::StrFormat("  (%.0f s; record %s.pb)\n", r.wall_seconds(), base);
+        evaluate_run_robustness(run, *config, loader, registry, s.device, s.threads, out);
+    out << "\n"
+        << format_robustness(r)
+        << absl::StrFormat("  (%.0f s; record %s.pb)\n", r.wall_seconds(),
+                           robustness_record_base(fs::path(run).has_extension()
+                                                      ? fs::path(run).parent_path().string()
+                                                      : run,
+                                                  config_path));
     records.push_back(std::move(r));
   }
   out << "\n" << format_robustness_comparison(records);

@@ -42,6 +42,9 @@ std::vector<sdk::OptionSpec> eval_section_options() {
                       "std of additive Gaussian noise on [0,1] images (clean is always run)")
       .add_int("batch_size", 256, "images per evaluation batch")
       .add_int("seed", 1234, "seed of the noise, the same for every compared model")
+      .add_string("config", "",
+                  "robustness evaluation run after training (an eval config: attacks, "
+                  "corruptions), relative to the working directory; \"\" = noise only")
       .specs();
 }
 

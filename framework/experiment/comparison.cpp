@@ -1,176 +1,233 @@
 #include "experiment/comparison.h"
 
 #include <absl/strings/str_format.h>
-#include <absl/time/clock.h>
-#include <absl/time/time.h>
-#include <google/protobuf/stubs/common.h>
+#include <absl/strings/str_join.h>
+#include <absl/strings/str_split.h>
+#include <fcntl.h>
 #include <neuroreg/sdk/atomic_file.h>
-#include <torch/torch.h>
-#include <torch/version.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
-#include <chrono>
+#include <cstring>
 #include <filesystem>
-#include <optional>
+#include <fstream>
+#include <map>
+#include <sstream>
 
-#include "data/task_data.h"
-#include "eval/noise_eval.h"
+#include <toml++/toml.h>
+
+#include "experiment/run_robustness.h"
 #include "record/record_io.h"
-#include "runtime/runtime.h"
-#include "train/trainer.h"
+#include "robustness/robustness_report.h"
+
+extern char** environ;
 
 namespace neuroreg {
 namespace fs = std::filesystem;
-using sdk::ComponentKind;
 
 namespace {
 
-record::RunRecord new_record(const RunConfig& config, const ComponentConfig& regularizer,
-                             torch::Device device, int threads) {
-  record::RunRecord r;
-  r.set_run_name(config.run.get_string("name"));
-  r.set_label(regularizer.options.get_string("label"));
-  r.set_regularizer(regularizer.name);
-  r.set_alpha(regularizer.options.get_float("alpha"));
-  r.set_config_path(config.path);
-  r.set_effective_config(config.effective_toml());
-  r.mutable_versions()->set_neuroreg(NEUROREG_VERSION);
-  r.mutable_versions()->set_sdk(NEUROREG_SDK_VERSION);
-  r.mutable_versions()->set_torch(TORCH_VERSION);
-  r.mutable_versions()->set_protobuf(
-      google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION));
-  r.mutable_environment()->set_device(device.str());
-  r.mutable_environment()->set_threads(threads);
-  r.mutable_environment()->set_blas(loaded_blas());
-  r.set_started_at(absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone()));
-  return r;
+void write_cell_index(const Grid& grid) {
+  std::string text = "index\tid\tlabel\tgroup\tseed\n";
+  for (const GridCell& c : grid.cells) {
+    text += absl::StrFormat("%d\t%s\t%s\t%s\t%d\n", c.index, c.id, c.label, c.group, c.seed);
+  }
+  fs::create_directories(grid.run_dir);
+  sdk::write_file_atomically((fs::path(grid.run_dir) / kCellIndexFile).string(), text);
 }
 
-void save_weights(sdk::Backbone& model, const std::string& path) {
-  sdk::write_atomically_with(path, [&](const std::string& tmp) {
-    torch::serialize::OutputArchive archive;
-    model.save(archive);
-    archive.save_to(tmp);
-  });
+// The last lines of a child's log, for an error message.
+std::string tail_of(const std::string& path, int lines) {
+  std::ifstream in(path);
+  std::vector<std::string> all;
+  for (std::string line; std::getline(in, line);) all.push_back(line);
+  const size_t from = all.size() > static_cast<size_t>(lines) ? all.size() - lines : 0;
+  std::string text;
+  for (size_t i = from; i < all.size(); ++i) text += "    " + all[i] + "\n";
+  return text;
+}
+
+// Runs the cells in `todo` as `neuroreg run-cell` processes, `jobs` at once,
+// each with its share of the cores. Returns an error line per failed cell.
+std::vector<std::string> run_in_processes(const Grid& grid, const std::vector<const GridCell*>& todo,
+                                          const ComparisonOptions& options, Progress& progress) {
+  const int cores = static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
+  const int threads = options.overrides.threads > 0
+                          ? options.overrides.threads
+                          : std::max(1, cores / std::max(1, options.jobs));
+  std::map<pid_t, const GridCell*> running;
+  std::vector<std::string> failures;
+  size_t next = 0;
+  while (next < todo.size() || !running.empty()) {
+    while (next < todo.size() && static_cast<int>(running.size()) < options.jobs) {
+      const GridCell& cell = *todo[next++];
+      const std::string dir = cell_dir(grid, cell);
+      fs::create_directories(dir);
+      const std::string log = (fs::path(dir) / "run-cell.log").string();
+      std::vector<std::string> args = {options.executable, "run-cell"};
+      args.insert(args.end(), options.child_args.begin(), options.child_args.end());
+      args.insert(args.end(), {"--cell", cell.id, "--threads", std::to_string(threads)});
+      if (!options.overrides.device.empty()) args.insert(args.end(), {"--device", options.overrides.device});
+      std::vector<char*> argv;
+      for (std::string& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      posix_spawn_file_actions_t files;
+      posix_spawn_file_actions_init(&files);
+      posix_spawn_file_actions_addopen(&files, STDOUT_FILENO, log.c_str(),
+                                       O_WRONLY | O_CREAT | O_APPEND, 0644);
+      posix_spawn_file_actions_adddup2(&files, STDOUT_FILENO, STDERR_FILENO);
+      pid_t pid = 0;
+      const int error = posix_spawn(&pid, options.executable.c_str(), &files, nullptr,
+                                    argv.data(), environ);
+      posix_spawn_file_actions_destroy(&files);
+      if (error != 0) {
+        throw std::runtime_error("cannot start " + options.executable + ": " + std::strerror(error));
+      }
+      running[pid] = &cell;
+      progress.note(absl::StrFormat("[%d/%d] %s started (process %d, %d threads, log %s)",
+                                    cell.index + 1, static_cast<int>(grid.cells.size()), cell.label,
+                                    pid, threads, log));
+    }
+    int status = 0;
+    const pid_t pid = ::waitpid(-1, &status, 0);
+    if (pid < 0) throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
+    auto it = running.find(pid);
+    if (it == running.end()) continue;
+    const GridCell& cell = *it->second;
+    running.erase(it);
+    const std::string log = (fs::path(cell_dir(grid, cell)) / "run-cell.log").string();
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+      progress.note(absl::StrFormat("[%d/%d] %s done", cell.index + 1,
+                                    static_cast<int>(grid.cells.size()), cell.label));
+    } else {
+      failures.push_back(absl::StrFormat(
+          "cell '%s' %s; the end of %s:\n%s", cell.label,
+          WIFEXITED(status) ? absl::StrFormat("exited with %d", WEXITSTATUS(status))
+                            : absl::StrFormat("was killed by signal %d", WTERMSIG(status)),
+          log, tail_of(log, 5)));
+      progress.note("error: " + failures.back());
+    }
+  }
+  return failures;
 }
 
 }  // namespace
 
-std::vector<record::RunRecord> run_comparison(const RunConfig& config, const Registry& registry,
-                                              const RunOverrides& overrides, std::ostream& log) {
-  const torch::Device device =
-      select_device(overrides.device.empty() ? config.run.get_string("device") : overrides.device);
-  const int threads = configure_threads(
-      overrides.threads >= 0 ? overrides.threads : static_cast<int>(config.run.get_int("threads")));
-  const uint64_t seed = static_cast<uint64_t>(config.run.get_int("seed"));
-  const std::string run_dir =
-      (fs::path(config.run.get_string("output_dir")) / config.run.get_string("name")).string();
-  log << absl::StrFormat("neuroreg: run '%s' on %s, %d threads, BLAS %s\n",
-                         config.run.get_string("name"), device.str(), threads, loaded_blas());
-
-  // Data is read once; every run sees the same images in the same order.
-  auto dataset = registry.make_dataset(config.dataset.name, config.dataset.options, {seed});
-  TaskData data = prepare_task_data(*dataset, config.dataset.name, config.dataset.options, seed);
-  log << absl::StrFormat("  data: %s, %d train / %d validation / %d test images of %d×%d×%d\n",
-                         config.dataset.name, data.train.size(), data.validation.size(),
-                         data.test.size(), data.info.channels, data.info.height, data.info.width);
-
-  std::vector<record::RunRecord> records;
-  for (const ComponentConfig& reg_config : config.regularizers) {
-    const std::string label = reg_config.options.get_string("label");
-    const fs::path out_dir = fs::path(run_dir) / label;
-    const std::string record_path = (out_dir / kRecordFile).string();
-    const std::string checkpoint_path = (out_dir / "checkpoint.pt").string();
-    log << absl::StrFormat("\n== %s (%s, alpha %g) ==\n", label, reg_config.name,
-                           reg_config.options.get_float("alpha"));
-
-    record::RunRecord record = new_record(config, reg_config, device, threads);
-    record.set_train_images(static_cast<int32_t>(data.train.size()));
-    std::optional<record::RunRecord> previous;
-    if (overrides.resume && fs::exists(record_path)) {
-      previous = read_run_record(record_path);
-      if (previous->effective_config() != record.effective_config()) {
-        throw std::runtime_error(record_path +
-                                 ": cannot resume: the config changed since this "
-                                 "run started (compare its effective config with 'neuroreg show')");
-      }
-      if (previous->has_evaluation()) {
-        log << "  already finished; reusing " << record_path << "\n";
-        records.push_back(*previous);
-        continue;
-      }
-    }
-    const auto start = std::chrono::steady_clock::now();
-
-    // The same seed before each model: every run starts from the same weights.
-    torch::manual_seed(seed);
-    auto model = registry.make_backbone(config.backbone.name, config.backbone.options, {data.info});
-    model->to(device);
-    auto regularizer = registry.make_regularizer(
-        reg_config.name, reg_config.options, registry.regularizer_context(*model, data.info, seed));
-    regularizer->to(device);
-    Trainer trainer(model, regularizer, reg_config.options.get_float("alpha"), config.train, device,
-                    seed, log, Augmentation::from_options(config.dataset.options));
-
-    int first_epoch = 0;
-    double previous_seconds = 0;
-    if (previous && fs::exists(checkpoint_path)) {
-      first_epoch = trainer.load_checkpoint(checkpoint_path);
-      for (int e = 0; e < first_epoch && e < previous->epochs_size(); ++e) {
-        *record.add_epochs() = previous->epochs(e);
-      }
-      record.set_started_at(previous->started_at());
-      previous_seconds = previous->wall_seconds();
-      log << absl::StrFormat("  resuming after epoch %d from %s\n", first_epoch, checkpoint_path);
-    }
-    auto elapsed = [&] {
-      return previous_seconds +
-             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    };
-    // After every epoch: a checkpoint, then the record that points at it, so
-    // a run killed at any moment can resume from its last finished epoch.
-    trainer.fit(data.train, data.validation, first_epoch, [&](const record::EpochMetrics& metrics) {
-      *record.add_epochs() = metrics;
-      trainer.save_checkpoint(checkpoint_path, metrics.epoch());
-      record.set_wall_seconds(elapsed());
-      write_run_record(record_path, record);
-    });
-
-    const std::string weights = (out_dir / "model.pt").string();
-    save_weights(*model, weights);
-    record.set_checkpoint(weights);
-
-    log << "  evaluating on " << data.test.size() << " test images\n" << std::flush;
-    *record.mutable_evaluation() = evaluate_noise(*model, data.test, config.eval, device);
-    record.set_wall_seconds(elapsed());
-    write_run_record(record_path, record);
-    log << absl::StrFormat("  clean accuracy %.2f%%; record %s\n",
-                           100.0 * record.evaluation().clean_accuracy(), record_path);
-    records.push_back(std::move(record));
-  }
-  sdk::write_file_atomically((fs::path(run_dir) / "comparison.txt").string(),
-                             format_comparison(records));
-  return records;
-}
-
-std::string format_comparison(const std::vector<record::RunRecord>& records) {
-  if (records.empty()) return "(no runs)\n";
-  size_t width = 11;
-  for (const auto& r : records) width = std::max(width, r.label().size());
-  std::string out = absl::StrFormat("%-*s  %8s", static_cast<int>(width), "regularizer", "clean");
-  for (const auto& point : records.front().evaluation().noise()) {
-    // σ is two bytes but one column wide.
+std::string format_comparison_table(const std::vector<CellResult>& cells) {
+  if (cells.empty()) return "(no finished cells)\n";
+  size_t width = 4;
+  for (const CellResult& c : cells) width = std::max(width, c.label.size());
+  std::string out = absl::StrFormat("%-*s  %8s", static_cast<int>(width), "cell", "clean");
+  for (const auto& point : cells.front().run.evaluation().noise()) {
     out += absl::StrFormat("  %9s", absl::StrFormat("σ=%.3g", point.sigma()));
   }
-  out += absl::StrFormat("  %8s\n", "time");
-  for (const auto& r : records) {
-    out += absl::StrFormat("%-*s  %7.2f%%", static_cast<int>(width), r.label(),
-                           100.0 * r.evaluation().clean_accuracy());
-    for (const auto& point : r.evaluation().noise()) {
+  out += "\n";
+  for (const CellResult& c : cells) {
+    out += absl::StrFormat("%-*s  %7.2f%%", static_cast<int>(width), c.label,
+                           100.0 * c.run.evaluation().clean_accuracy());
+    for (const auto& point : c.run.evaluation().noise()) {
       out += absl::StrFormat("  %7.2f%%", 100.0 * point.accuracy());
     }
-    out += absl::StrFormat("  %7.0fs\n", r.wall_seconds());
+    out += "\n";
   }
   return out;
+}
+
+std::vector<CellResult> run_comparison(const Grid& grid, const Registry& registry,
+                                       PluginLoader& loader, const ComparisonOptions& options,
+                                       std::ostream& out) {
+  write_cell_index(grid);
+  std::vector<const GridCell*> todo;
+  int done = 0;
+  for (const GridCell& cell : grid.cells) {
+    if (cell_state(grid, cell, registry) == CellState::kDone) {
+      ++done;
+    } else {
+      todo.push_back(&cell);
+    }
+  }
+  out << absl::StrFormat("neuroreg: %s: %d cells (%s), %d finished, %d to run%s\n", grid.path,
+                         grid.cells.size(),
+                         grid.axis_paths.empty() ? "regularizers"
+                                                 : "regularizers × " +
+                                                       absl::StrJoin(grid.axis_paths, " × "),
+                         done, todo.size(),
+                         options.jobs > 1 ? absl::StrFormat(", %d at once", options.jobs) : "")
+      << std::flush;
+
+  Progress progress(out, options.interactive, static_cast<int>(grid.cells.size()));
+  std::vector<std::string> failures;
+  if (options.jobs > 1 && todo.size() > 1) {
+    failures = run_in_processes(grid, todo, options, progress);
+  } else {
+    DataCache cache;
+    for (const GridCell* cell : todo) {
+      try {
+        run_cell(grid, *cell, registry, loader, options.overrides, progress, cache);
+      } catch (const std::exception& e) {
+        // A cell that cannot even start (bad target, missing file) fails the
+        // same way for every seed: stop rather than fail them one by one.
+        throw std::runtime_error("grid cell '" + cell->label + "': " + e.what());
+      }
+    }
+  }
+  if (!failures.empty()) {
+    throw std::runtime_error(absl::StrFormat("%d of %d cells failed:\n", failures.size(),
+                                             todo.size()) +
+                             absl::StrJoin(failures, "\n"));
+  }
+  std::vector<CellResult> cells;
+  for (const GridCell& cell : grid.cells) cells.push_back(read_cell(grid, cell, registry));
+  const std::string table = format_comparison_table(cells);
+  sdk::write_file_atomically((fs::path(grid.run_dir) / "comparison.txt").string(), table);
+  out << "\n" << table;
+  return cells;
+}
+
+std::vector<CellResult> read_comparison(const std::string& dir, std::vector<std::string>* missing) {
+  const fs::path index = fs::path(dir) / kCellIndexFile;
+  std::ifstream in(index);
+  if (!in) {
+    throw std::runtime_error(dir + ": not a comparison folder (no " + kCellIndexFile + ")");
+  }
+  std::vector<CellResult> cells;
+  std::string line;
+  std::getline(in, line);  // header
+  for (int n = 2; std::getline(in, line); ++n) {
+    std::vector<std::string> fields = absl::StrSplit(line, '\t');
+    if (fields.size() != 5) {
+      throw std::runtime_error(absl::StrFormat("%s:%d: expected 5 tab-separated fields", index.string(), n));
+    }
+    const fs::path cell = fs::path(dir) / fields[1];
+    if (!fs::exists(cell / kRecordFile)) {
+      if (missing) missing->push_back(fields[2]);
+      continue;
+    }
+    CellResult r;
+    r.run = read_run_record((cell / kRecordFile).string());
+    if (!r.run.has_evaluation()) {
+      if (missing) missing->push_back(fields[2]);
+      continue;
+    }
+    r.id = fields[1];
+    r.label = r.run.cell().label();
+    r.group = r.run.cell().group();
+    r.seed = std::stoll(fields[4]);
+    for (const auto& axis : r.run.cell().axes()) r.axes.emplace_back(axis.path(), axis.value());
+    // The evaluation its own config asked for, when it ran.
+    try {
+      const toml::table config = toml::parse(r.run.effective_config());
+      const std::string eval = config["eval"]["config"].value_or(std::string());
+      const std::string file = robustness_record_base(cell.string(), eval) + ".pb";
+      if (!eval.empty() && fs::exists(file)) r.robustness.push_back(read_robustness_record(file));
+    } catch (const toml::parse_error& e) {
+      throw std::runtime_error((cell / kRecordFile).string() +
+                               ": effective config does not parse: " + std::string(e.description()));
+    }
+    cells.push_back(std::move(r));
+  }
+  return cells;
 }
 
 }  // namespace neuroreg

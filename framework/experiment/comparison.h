@@ -1,33 +1,49 @@
-// A comparison: one run per [[regularizer]] with the same data, backbone,
-// initial weights and seed, each trained, evaluated and recorded.
+// A comparison: every cell of a grid run (or found finished) and reported
+// side by side, aggregated over seeds.
+//
+// <output_dir>/<run name>/
+//   cells.tsv            index, id, label, group and seed of every cell of the grid
+//   <cell id>/           record.pb, checkpoint.pt, model.pt, train.log, robustness-*.pb
+//   summary.csv, groups.csv, report.md, report.html, figures/*.svg
 #pragma once
 
 #include <ostream>
 #include <string>
 #include <vector>
 
-#include "config/run_config.h"
-#include "neuroreg/run_record.pb.h"
-#include "plugin_host/registry.h"
+#include "experiment/cell_run.h"
+#include "experiment/grid.h"
+#include "report/cell_result.h"
 
 namespace neuroreg {
 
-/// Overrides from the command line, applied on top of the config.
-struct RunOverrides {
-  std::string device;  ///< empty: keep the config's
-  int threads = -1;    ///< -1: keep the config's
-  bool resume = false; ///< continue runs from their checkpoints, skip finished ones
+struct ComparisonOptions {
+  RunOverrides overrides;
+  int jobs = 1;              ///< cells at once; above 1, each in its own process
+  bool interactive = false;  ///< redraw one progress line (a terminal) or print per epoch
+  /// For --jobs: how to start `neuroreg run-cell` for one cell.
+  std::string executable;                  ///< the neuroreg binary
+  std::vector<std::string> child_args;     ///< config, overrides and plugin paths to pass on
 };
 
-/// Trains and evaluates every regularizer of `config`, writing
-/// <output_dir>/<run name>/<label>/{checkpoint.pt, record.pb} after every
-/// epoch, model.pt at the end, and <output_dir>/<run name>/comparison.txt.
-/// With `resume`, finished runs are read back and unfinished ones continue
-/// from their last checkpoint. Progress goes to `log`.
-std::vector<record::RunRecord> run_comparison(const RunConfig& config, const Registry& registry,
-                                              const RunOverrides& overrides, std::ostream& log);
+/// The cell index file of a comparison folder.
+inline constexpr const char* kCellIndexFile = "cells.tsv";
 
-/// The side-by-side table: one row per run, clean accuracy and each σ.
-std::string format_comparison(const std::vector<record::RunRecord>& records);
+/// Runs every cell of `grid` that is not finished (resuming interrupted
+/// ones), writes cells.tsv and the reports, prints progress and the groups'
+/// table to `out`, and returns the cells in grid order. Throws
+/// std::runtime_error naming every cell that failed, after the others ran.
+std::vector<CellResult> run_comparison(const Grid& grid, const Registry& registry,
+                                       PluginLoader& loader, const ComparisonOptions& options,
+                                       std::ostream& out);
+
+/// The table printed after a comparison and by `neuroreg show COMPARISON`.
+std::string format_comparison_table(const std::vector<CellResult>& cells);
+
+/// The finished cells of a comparison folder, from its cells.tsv and the
+/// cells' records (nothing is recomputed). `missing` receives the labels of
+/// cells without a finished record.
+std::vector<CellResult> read_comparison(const std::string& dir,
+                                        std::vector<std::string>* missing = nullptr);
 
 }  // namespace neuroreg

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "experiment/comparison.h"
 #include "record/record_io.h"
 #include "support/builtin_plugins.h"
 #include "support/cli_runner.h"
@@ -59,12 +60,18 @@ TEST(Comparison, TrainsEachRegularizerAndWritesRecordsAndTable) {
   std::string out, err;
   ASSERT_EQ(cli({"compare", config}, &out, &err), 0) << err;
 
-  for (const std::string label : {"none", "pixel-a2"}) {
+  const std::vector<CellResult> cells = read_comparison(dir.file("runs/tiny"));
+  ASSERT_EQ(cells.size(), 2u);
+  for (const CellResult& cell : cells) {
+    const std::string label = cell.group;
     SCOPED_TRACE(label);
-    const std::string run = dir.file("runs/tiny/" + label);
+    const std::string run = dir.file("runs/tiny/" + cell.id);
     EXPECT_TRUE(fs::exists(run + "/model.pt"));
+    EXPECT_TRUE(fs::exists(run + "/train.log"));
     record::RunRecord r = read_run_record(run);
     EXPECT_EQ(r.label(), label);
+    EXPECT_EQ(r.cell().label(), label + "-seed0");
+    EXPECT_EQ(r.attempts(), 1);
     EXPECT_EQ(r.train_images(), 64);
     ASSERT_EQ(r.epochs_size(), 2);
     EXPECT_TRUE(r.epochs(1).has_validation());
@@ -77,16 +84,19 @@ TEST(Comparison, TrainsEachRegularizerAndWritesRecordsAndTable) {
       EXPECT_EQ(entry.path().string().find(".tmp."), std::string::npos) << entry.path();
     }
   }
-  // The table: a header and one row per regularizer.
-  EXPECT_NE(out.find("regularizer     clean     σ=0.1     σ=0.3"), std::string::npos) << out;
-  EXPECT_NE(out.find("\nnone "), std::string::npos);
-  EXPECT_NE(out.find("\npixel-a2 "), std::string::npos);
-  std::ifstream table(dir.file("runs/tiny/comparison.txt"));
-  EXPECT_TRUE(table.good());
+  EXPECT_EQ(cells[0].group, "none");
+  EXPECT_EQ(cells[1].group, "pixel-a2");
 
-  ASSERT_EQ(cli({"show", dir.file("runs/tiny/pixel-a2")}, &out, &err), 0) << err;
+  ASSERT_EQ(cli({"show", dir.file("runs/tiny/" + cells[1].id)}, &out, &err), 0) << err;
   EXPECT_NE(out.find("run tiny / pixel-a2 (regularizer pixel, alpha 2)"), std::string::npos) << out;
   EXPECT_NE(out.find("gamma/conv5="), std::string::npos) << out;
+
+  // show --json: the record in protobuf's JSON mapping, and a comparison's cells.
+  ASSERT_EQ(cli({"show", "--json", dir.file("runs/tiny/" + cells[1].id)}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("\"label\": \"pixel-a2\""), std::string::npos) << out;
+  ASSERT_EQ(cli({"show", "--json", dir.file("runs/tiny")}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("\"id\": \"" + cells[0].id + "\""), std::string::npos) << out;
+  EXPECT_NE(out.find("\"missing\": []"), std::string::npos) << out;
 }
 
 TEST(Cli, ConfigCheckReportsTheFirstErrorAndExitsOne) {

@@ -1,0 +1,71 @@
+#include "cli/show_command.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <filesystem>
+
+#include "experiment/comparison.h"
+#include "record/record_io.h"
+
+namespace neuroreg {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string to_json(const google::protobuf::Message& message) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  const auto status = google::protobuf::util::MessageToJsonString(message, &json, options);
+  if (!status.ok()) throw std::runtime_error("cannot write JSON: " + status.ToString());
+  return json;
+}
+
+// Indents every line after the first by `pad`, to nest a JSON object.
+std::string indented(const std::string& json, const std::string& pad) {
+  std::string out;
+  for (char c : json) {
+    out += c;
+    if (c == '\n') out += pad;
+  }
+  while (!out.empty() && (out.back() == ' ' || out.back() == '\n')) out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+int show_command(const std::string& path, bool json, std::ostream& out, std::ostream& err) {
+  if (!fs::exists(fs::path(path) / kCellIndexFile)) {
+    const record::RunRecord record = read_run_record(path);
+    out << (json ? to_json(record) : format_run_record(record));
+    return 0;
+  }
+  std::vector<std::string> missing;
+  const std::vector<CellResult> cells = read_comparison(path, &missing);
+  if (json) {
+    out << "{\n  \"comparison\": \"" << path << "\",\n  \"cells\": [";
+    for (size_t i = 0; i < cells.size(); ++i) {
+      out << (i ? "," : "") << "\n    {\n      \"id\": \"" << cells[i].id << "\",\n      \"run\": "
+          << indented(to_json(cells[i].run), "      ") << ",\n      \"robustness\": [";
+      for (size_t j = 0; j < cells[i].robustness.size(); ++j) {
+        out << (j ? ", " : "") << indented(to_json(cells[i].robustness[j]), "      ");
+      }
+      out << "]\n    }";
+    }
+    out << "\n  ],\n  \"missing\": [";
+    for (size_t i = 0; i < missing.size(); ++i) out << (i ? ", " : "") << "\"" << missing[i] << "\"";
+    out << "]\n}\n";
+    return 0;
+  }
+  out << format_comparison_table(cells);
+  if (!missing.empty()) {
+    err << "neuroreg: " << missing.size() << " cells of " << path
+        << " are not finished; 'neuroreg compare CONFIG' runs them:";
+    for (const std::string& m : missing) err << " " << m;
+    err << "\n";
+  }
+  return 0;
+}
+
+}  // namespace neuroreg

@@ -1,0 +1,274 @@
+#include "experiment/cell_run.h"
+
+#include <absl/strings/str_format.h>
+#include <absl/time/clock.h>
+#include <absl/time/time.h>
+#include <google/protobuf/stubs/common.h>
+#include <neuroreg/sdk/atomic_file.h>
+#include <torch/torch.h>
+#include <torch/version.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include "eval/noise_eval.h"
+#include "experiment/run_robustness.h"
+#include "record/record_io.h"
+#include "robustness/robustness_report.h"
+#include "runtime/runtime.h"
+#include "train/trainer.h"
+
+namespace neuroreg {
+namespace fs = std::filesystem;
+
+namespace {
+
+record::RunRecord new_record(const GridCell& cell, torch::Device device, int threads) {
+  const RunConfig& config = cell.config;
+  const ComponentConfig& regularizer = config.regularizers.front();
+  record::RunRecord r;
+  r.set_run_name(config.run.get_string("name"));
+  r.set_label(cell.group);
+  r.set_regularizer(regularizer.name);
+  r.set_alpha(regularizer.options.get_float("alpha"));
+  r.set_config_path(config.path);
+  r.set_effective_config(config.effective_toml());
+  r.mutable_versions()->set_neuroreg(NEUROREG_VERSION);
+  r.mutable_versions()->set_sdk(NEUROREG_SDK_VERSION);
+  r.mutable_versions()->set_torch(TORCH_VERSION);
+  r.mutable_versions()->set_protobuf(
+      google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION));
+  r.mutable_environment()->set_device(device.str());
+  r.mutable_environment()->set_threads(threads);
+  r.mutable_environment()->set_blas(loaded_blas());
+  r.set_started_at(absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone()));
+  record::GridCell* c = r.mutable_cell();
+  c->set_id(cell.id);
+  c->set_label(cell.label);
+  c->set_group(cell.group);
+  c->set_index(cell.index);
+  for (const auto& [path, value] : cell.axes) {
+    record::GridAxisValue* axis = c->add_axes();
+    axis->set_path(path);
+    axis->set_value(value);
+  }
+  c->set_identity_config(cell.identity);
+  return r;
+}
+
+void save_weights(sdk::Backbone& model, const std::string& path) {
+  sdk::write_atomically_with(path, [&](const std::string& tmp) {
+    torch::serialize::OutputArchive archive;
+    model.save(archive);
+    archive.save_to(tmp);
+  });
+}
+
+std::string eval_config_path(const GridCell& cell) { return cell.config.eval.get_string("config"); }
+
+// The robustness record of the cell's eval config, when it matches that
+// config as it is now.
+std::optional<record::RobustnessRecord> current_robustness(const std::string& dir,
+                                                           const GridCell& cell,
+                                                           const Registry& registry) {
+  const std::string path = eval_config_path(cell);
+  if (path.empty()) return std::nullopt;
+  const std::string file = robustness_record_base(dir, path) + ".pb";
+  if (!fs::exists(file)) return std::nullopt;
+  auto config = load_eval_config(path, registry);
+  if (!config.ok()) throw std::runtime_error(std::string(config.status().message()));
+  record::RobustnessRecord r = read_robustness_record(file);
+  if (r.effective_eval_config() != config->effective_toml()) return std::nullopt;
+  return r;
+}
+
+// Cells with the same [dataset] table and seed read the same splits.
+std::string data_key(const RunConfig& config) {
+  std::string key = config.dataset.name + "\nseed=" + std::to_string(config.run.get_int("seed"));
+  for (const auto& [k, v] : config.dataset.options.values()) {
+    key += "\n" + k + "=" + sdk::to_toml_text(v);
+  }
+  return key;
+}
+
+std::string summary(const record::RunRecord& r,
+                    const std::optional<record::RobustnessRecord>& robustness) {
+  std::string line = absl::StrFormat("clean %.2f%%", 100.0 * r.evaluation().clean_accuracy());
+  for (const auto& point : r.evaluation().noise()) {
+    line += absl::StrFormat(", σ=%.3g %.2f%%", point.sigma(), 100.0 * point.accuracy());
+  }
+  if (robustness) {
+    for (const auto& norm : robustness->norms()) {
+      line += absl::StrFormat(", %s median %.4g", norm.norm(), norm.median());
+    }
+  }
+  return line + absl::StrFormat(" (%.0f s)", r.wall_seconds());
+}
+
+}  // namespace
+
+const char* to_string(CellState state) {
+  switch (state) {
+    case CellState::kMissing:
+      return "missing";
+    case CellState::kInterrupted:
+      return "interrupted";
+    case CellState::kNeedsRobustness:
+      return "needs robustness";
+    case CellState::kDone:
+      return "done";
+  }
+  return "?";
+}
+
+std::string cell_dir(const Grid& grid, const GridCell& cell) {
+  return (fs::path(grid.run_dir) / cell.id).string();
+}
+
+CellState cell_state(const Grid& grid, const GridCell& cell, const Registry& registry) {
+  const std::string dir = cell_dir(grid, cell);
+  const std::string record_path = (fs::path(dir) / kRecordFile).string();
+  if (!fs::exists(record_path)) return CellState::kMissing;
+  const record::RunRecord r = read_run_record(record_path);
+  if (r.cell().identity_config() != cell.identity) {
+    throw std::runtime_error(
+        record_path + " belongs to another config than grid cell '" + cell.label +
+        "' (compare them with 'neuroreg show " + dir +
+        "'). To keep that run, move its folder elsewhere; to replace it, delete the folder; "
+        "then run again");
+  }
+  if (!r.has_evaluation()) return CellState::kInterrupted;
+  if (!eval_config_path(cell).empty() && !current_robustness(dir, cell, registry)) {
+    return CellState::kNeedsRobustness;
+  }
+  return CellState::kDone;
+}
+
+CellResult read_cell(const Grid& grid, const GridCell& cell, const Registry& registry) {
+  const std::string dir = cell_dir(grid, cell);
+  if (cell_state(grid, cell, registry) != CellState::kDone) {
+    throw std::runtime_error(dir + ": grid cell '" + cell.label + "' is not finished");
+  }
+  CellResult result;
+  result.id = cell.id;
+  result.label = cell.label;
+  result.group = cell.group;
+  result.axes = cell.axes;
+  result.seed = cell.seed;
+  result.run = read_run_record(dir);
+  if (auto r = current_robustness(dir, cell, registry)) result.robustness.push_back(*r);
+  return result;
+}
+
+CellResult run_cell(const Grid& grid, const GridCell& cell, const Registry& registry,
+                    PluginLoader& loader, const RunOverrides& overrides, Progress& progress,
+                    DataCache& cache) {
+  const RunConfig& config = cell.config;
+  const CellState state = cell_state(grid, cell, registry);
+  if (state == CellState::kDone) {
+    progress.cell_started(cell.index, cell.label, 0);
+    CellResult done = read_cell(grid, cell, registry);
+    progress.cell_finished(
+        summary(done.run, done.robustness.empty() ? std::nullopt
+                                                  : std::optional(done.robustness.front())),
+        false);
+    return done;
+  }
+  const torch::Device device =
+      select_device(overrides.device.empty() ? config.run.get_string("device") : overrides.device);
+  const int threads = configure_threads(
+      overrides.threads >= 0 ? overrides.threads : static_cast<int>(config.run.get_int("threads")));
+  const fs::path dir = cell_dir(grid, cell);
+  fs::create_directories(dir);
+  const std::string record_path = (dir / kRecordFile).string();
+  const std::string checkpoint_path = (dir / "checkpoint.pt").string();
+  // The full training log stays with the cell; the terminal gets progress.
+  std::ofstream log((dir / "train.log").string(), std::ios::app);
+
+  if (state == CellState::kMissing || state == CellState::kInterrupted) {
+    const uint64_t seed = static_cast<uint64_t>(config.run.get_int("seed"));
+    const std::string key = data_key(config);
+    if (!cache.data || cache.key != key) {
+      auto dataset = registry.make_dataset(config.dataset.name, config.dataset.options, {seed});
+      cache.data = std::make_shared<TaskData>(
+          prepare_task_data(*dataset, config.dataset.name, config.dataset.options, seed));
+      cache.key = key;
+    }
+    const TaskData& data = *cache.data;
+    const ComponentConfig& reg_config = config.regularizers.front();
+
+    record::RunRecord record = new_record(cell, device, threads);
+    record.set_train_images(static_cast<int32_t>(data.train.size()));
+    std::optional<record::RunRecord> previous;
+    if (state == CellState::kInterrupted) previous = read_run_record(record_path);
+    const auto start = std::chrono::steady_clock::now();
+
+    // The same seed before each model: cells of one seed start from the same weights.
+    torch::manual_seed(seed);
+    auto model = registry.make_backbone(config.backbone.name, config.backbone.options, {data.info});
+    model->to(device);
+    auto regularizer = registry.make_regularizer(
+        reg_config.name, reg_config.options, registry.regularizer_context(*model, data.info, seed));
+    regularizer->to(device);
+    Trainer trainer(model, regularizer, reg_config.options.get_float("alpha"), config.train, device,
+                    seed, log, Augmentation::from_options(config.dataset.options));
+
+    int first_epoch = 0;
+    double previous_seconds = 0;
+    record.set_attempts(1);
+    if (previous) {
+      record.set_attempts(previous->attempts() + 1);
+      if (fs::exists(checkpoint_path)) {
+        first_epoch = trainer.load_checkpoint(checkpoint_path);
+        for (int e = 0; e < first_epoch && e < previous->epochs_size(); ++e) {
+          *record.add_epochs() = previous->epochs(e);
+        }
+        record.set_started_at(previous->started_at());
+        previous_seconds = previous->wall_seconds();
+      }
+    }
+    log << absl::StrFormat("== %s (%s, alpha %g), attempt %d, %d threads on %s ==\n", cell.label,
+                           reg_config.name, reg_config.options.get_float("alpha"),
+                           record.attempts(), threads, device.str());
+    progress.cell_started(cell.index, cell.label, first_epoch);
+    auto elapsed = [&] {
+      return previous_seconds +
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    };
+    trainer.set_step_observer([&](const StepProgress& p) { progress.step(p); });
+    // After every epoch: a checkpoint, then the record that points at it, so
+    // a run killed at any moment resumes from its last finished epoch.
+    trainer.fit(data.train, data.validation, first_epoch, [&](const record::EpochMetrics& metrics) {
+      *record.add_epochs() = metrics;
+      trainer.save_checkpoint(checkpoint_path, metrics.epoch());
+      record.set_wall_seconds(elapsed());
+      write_run_record(record_path, record);
+      progress.epoch(metrics, trainer.epochs());
+    });
+
+    const std::string weights = (dir / "model.pt").string();
+    save_weights(*model, weights);
+    record.set_checkpoint(weights);
+    *record.mutable_evaluation() = evaluate_noise(*model, data.test, config.eval, device);
+    record.set_wall_seconds(elapsed());
+    write_run_record(record_path, record);
+  } else {
+    progress.cell_started(cell.index, cell.label, 0);
+  }
+
+  std::optional<record::RobustnessRecord> robustness;
+  if (const std::string eval_path = eval_config_path(cell); !eval_path.empty()) {
+    auto eval_config = load_eval_config(eval_path, registry);
+    if (!eval_config.ok()) throw std::runtime_error(std::string(eval_config.status().message()));
+    progress.note(absl::StrFormat("[%d/%d] %s: robustness evaluation (%s)", cell.index + 1,
+                                  static_cast<int>(grid.cells.size()), cell.label, eval_path));
+    robustness = evaluate_run_robustness(dir.string(), *eval_config, loader, registry, device,
+                                         threads, log);
+  }
+  CellResult result = read_cell(grid, cell, registry);
+  progress.cell_finished(summary(result.run, robustness), true);
+  return result;
+}
+
+}  // namespace neuroreg

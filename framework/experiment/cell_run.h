@@ -1,0 +1,53 @@
+// One grid cell on disk: trained, evaluated and recorded in its own folder
+// <run_dir>/<cell id>/, resumed from its last checkpoint when it was
+// interrupted, and left alone when its records are complete.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+
+#include "data/task_data.h"
+#include "experiment/grid.h"
+#include "experiment/progress.h"
+#include "plugin_host/plugin_loader.h"
+#include "report/cell_result.h"
+
+namespace neuroreg {
+
+/// Overrides from the command line that do not change what a cell computes.
+struct RunOverrides {
+  std::string device;  ///< empty: keep the config's
+  int threads = -1;    ///< -1: keep the config's
+};
+
+/// The data of the last cell, reused by the next cell that reads the same.
+struct DataCache {
+  std::string key;
+  std::shared_ptr<TaskData> data;
+};
+
+/// Where a cell stands on disk.
+enum class CellState { kMissing, kInterrupted, kNeedsRobustness, kDone };
+const char* to_string(CellState state);
+
+/// The folder of `cell`.
+std::string cell_dir(const Grid& grid, const GridCell& cell);
+
+/// Reads the cell's folder. Throws std::runtime_error when the folder holds a
+/// record of another config, saying how to keep or replace it.
+CellState cell_state(const Grid& grid, const GridCell& cell, const Registry& registry);
+
+/// Brings `cell` to kDone: trains (or resumes) it, evaluates it on the noise
+/// sweep and, with [eval] config, the robustness evaluation; returns what its
+/// records hold.
+CellResult run_cell(const Grid& grid, const GridCell& cell, const Registry& registry,
+                    PluginLoader& loader, const RunOverrides& overrides, Progress& progress,
+                    DataCache& cache);
+
+/// The records of a finished cell. Throws std::runtime_error naming the
+/// folder when it is not finished.
+CellResult read_cell(const Grid& grid, const GridCell& cell, const Registry& registry);
+
+}  // namespace neuroreg

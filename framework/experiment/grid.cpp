@@ -1,0 +1,364 @@
+#include "experiment/grid.h"
+
+#include <absl/strings/str_format.h>
+#include <absl/strings/str_join.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "config/toml_schema.h"
+
+namespace neuroreg {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kSections[] = {"run", "dataset", "backbone", "train", "eval", "regularizer"};
+
+// One grid axis: a key of one section (of one [[regularizer]] when
+// `selector` names its label) and the values it takes.
+struct Axis {
+  std::string path;  // normalised: "run.seed", "regularizer[pixel].alpha"
+  std::string section, selector, key;
+  std::string origin;  // "FILE:L:C: [grid] 'path'" or "override 'arg'", for messages
+  toml::array values;
+};
+
+absl::Status invalid(const std::string& message) { return absl::InvalidArgumentError(message); }
+
+// Splits "section[selector].key" (or the alias "seed") into its parts.
+absl::Status parse_path(const std::string& written, const std::string& origin, Axis& axis) {
+  const std::string path = written == "seed" ? "run.seed" : written;
+  const size_t dot = path.rfind('.');
+  auto bad = [&](const std::string& why) {
+    return invalid(origin + ": " + why +
+                   "; a path is SECTION.KEY (sections: run, dataset, backbone, train, eval, "
+                   "regularizer; regularizer[LABEL].KEY for one [[regularizer]]), or 'seed'");
+  };
+  if (dot == std::string::npos || dot == 0 || dot + 1 == path.size()) {
+    return bad("'" + written + "' is not a path");
+  }
+  std::string head = path.substr(0, dot);
+  axis.key = path.substr(dot + 1);
+  if (const size_t open = head.find('['); open != std::string::npos) {
+    if (head.back() != ']' || open + 2 > head.size() - 1) return bad("bad selector in '" + written + "'");
+    axis.selector = head.substr(open + 1, head.size() - open - 2);
+    head = head.substr(0, open);
+    if (head != "regularizer") return bad("only [[regularizer]] entries are selected by label");
+  }
+  if (std::find(std::begin(kSections), std::end(kSections), head) == std::end(kSections)) {
+    return bad("unknown section '" + head + "' in '" + written + "'");
+  }
+  if (head.find('.') != std::string::npos || axis.key.find('[') != std::string::npos) {
+    return bad("'" + written + "' has too many parts");
+  }
+  if (head == "run" && (axis.key == "name" || axis.key == "output_dir")) {
+    return invalid(origin + ": run." + axis.key +
+                   " cannot vary: every cell of a grid lives in one comparison folder");
+  }
+  axis.section = head;
+  axis.path = path;
+  return absl::OkStatus();
+}
+
+// [grid] keys, flattened: TOML dotted keys (train.epochs = [...]) arrive as
+// nested tables, quoted ones ("regularizer[pixel].alpha") as one key.
+absl::Status read_grid_table(const toml::table& table, const std::string& prefix,
+                             const std::string& file, std::vector<Axis>& axes) {
+  for (const auto& [key, node] : table) {
+    const std::string path = prefix + std::string(key.str());
+    const std::string origin = position(file, key.source()) + "[grid] '" + path + "'";
+    if (const toml::table* inner = node.as_table()) {
+      if (absl::Status s = read_grid_table(*inner, path + ".", file, axes); !s.ok()) return s;
+      continue;
+    }
+    const toml::array* values = node.as_array();
+    if (!values || values->empty()) {
+      return invalid(origin + " must be a non-empty list of values, e.g. [1, 2]");
+    }
+    Axis axis;
+    if (absl::Status s = parse_path(path, origin, axis); !s.ok()) return s;
+    axis.values = *values;
+    axes.push_back(std::move(axis));
+  }
+  return absl::OkStatus();
+}
+
+// Splits on commas outside brackets and quotes.
+std::vector<std::string> split_top_level(const std::string& text) {
+  std::vector<std::string> parts(1);
+  int depth = 0;
+  char quote = 0;
+  for (char c : text) {
+    if (quote) {
+      if (c == quote) quote = 0;
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '[') {
+      ++depth;
+    } else if (c == ']') {
+      --depth;
+    } else if (c == ',' && depth == 0) {
+      parts.emplace_back();
+      continue;
+    }
+    parts.back() += c;
+  }
+  return parts;
+}
+
+// A value as TOML reads it (3, 0.5, true, "x", [1, 2]); a bare word is a
+// string, and a bracketed list of bare words a list of strings, as in Hydra.
+void append_value(const std::string& text, toml::array& into) {
+  try {
+    toml::table parsed = toml::parse(std::string("v = ") + text);
+    into.push_back(*parsed.get("v"));
+    return;
+  } catch (const toml::parse_error&) {
+  }
+  if (text.size() >= 2 && text.front() == '[' && text.back() == ']') {
+    toml::array list;
+    for (const std::string& item : split_top_level(text.substr(1, text.size() - 2))) {
+      if (!item.empty()) append_value(item, list);
+    }
+    into.push_back(std::move(list));
+    return;
+  }
+  into.push_back(text);
+}
+
+absl::Status parse_override(const std::string& arg, Axis& axis) {
+  const std::string origin = "override '" + arg + "'";
+  const size_t eq = arg.find('=');
+  if (absl::Status s = parse_path(arg.substr(0, eq), origin, axis); !s.ok()) return s;
+  axis.origin = origin;
+  for (const std::string& item : split_top_level(arg.substr(eq + 1))) {
+    if (item.empty()) return invalid(origin + ": empty value (write key=v or key=v1,v2)");
+    append_value(item, axis.values);
+  }
+  return absl::OkStatus();
+}
+
+std::string regularizer_label(const toml::table& entry) {
+  if (auto label = entry["label"].value_exact<std::string>(); label && !label->empty()) return *label;
+  return entry["name"].value_exact<std::string>().value_or("?");
+}
+
+bool applies_to(const Axis& axis, const std::string& label) {
+  return axis.section != "regularizer" || axis.selector.empty() || axis.selector == label;
+}
+
+// Sets `axis = value` in `root`, whose [[regularizer]] array holds the
+// entries the axis may touch.
+void assign(toml::table& root, const Axis& axis, const toml::node& value) {
+  if (axis.section == "regularizer") {
+    for (toml::node& entry : *root["regularizer"].as_array()) {
+      toml::table& t = *entry.as_table();
+      if (axis.selector.empty() || regularizer_label(t) == axis.selector) {
+        t.insert_or_assign(axis.key, value);
+      }
+    }
+    return;
+  }
+  if (!root[axis.section].is_table()) root.insert_or_assign(axis.section, toml::table{});
+  root[axis.section].as_table()->insert_or_assign(axis.key, value);
+}
+
+// The value as it appears in a label: 8, 0.5, cifar10, stem+group1.
+std::string value_text(const toml::node& node) {
+  std::string text;
+  if (auto v = node.value_exact<int64_t>()) {
+    text = std::to_string(*v);
+  } else if (auto d = node.value_exact<double>()) {
+    text = absl::StrFormat("%g", *d);
+  } else if (auto b = node.value_exact<bool>()) {
+    text = *b ? "true" : "false";
+  } else if (auto s = node.value_exact<std::string>()) {
+    text = *s;
+  } else if (const toml::array* a = node.as_array()) {
+    std::vector<std::string> items;
+    for (const toml::node& item : *a) items.push_back(value_text(item));
+    text = absl::StrJoin(items, "+");
+  }
+  for (char& c : text) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '+' && c != '-') c = '_';
+  }
+  return text;
+}
+
+// Short names of the varying axes in labels: the key, or section_key where
+// two axes share a key.
+std::map<std::string, std::string> short_names(const std::vector<const Axis*>& axes) {
+  std::map<std::string, int> uses;
+  for (const Axis* a : axes) ++uses[a->key];
+  std::map<std::string, std::string> names;
+  for (const Axis* a : axes) {
+    names[a->path] = uses[a->key] > 1 ? (a->selector.empty() ? a->section : a->selector) + "_" + a->key
+                                      : a->key;
+  }
+  return names;
+}
+
+RunConfig without_keys(RunConfig config) {
+  auto drop = [](sdk::Options& options, std::initializer_list<const char*> keys) {
+    std::map<std::string, sdk::OptionValue> values = options.values();
+    for (const char* k : keys) values.erase(k);
+    options = sdk::Options(std::move(values));
+  };
+  drop(config.run, {"name", "output_dir", "device", "threads", "plugin_paths"});
+  drop(config.train, {"log_every"});
+  return config;
+}
+
+}  // namespace
+
+std::string identity_toml(const RunConfig& config) { return without_keys(config).effective_toml(); }
+
+std::string short_hash(const std::string& text) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return absl::StrFormat("%08x", static_cast<uint32_t>(h ^ (h >> 32)));
+}
+
+bool is_override(const std::string& arg) {
+  return arg.find('=') != std::string::npos && arg.rfind("-", 0) != 0;
+}
+
+absl::StatusOr<Grid> load_grid(const std::string& path, const std::vector<std::string>& overrides,
+                               PluginLoader& loader, const Registry& registry,
+                               std::vector<std::string>* warnings) {
+  auto parsed = parse_toml_file(path);
+  if (!parsed.ok()) return parsed.status();
+  toml::table base = *std::move(parsed);
+
+  std::vector<Axis> axes;
+  if (const toml::node* grid = base.get("grid")) {
+    if (!grid->is_table()) {
+      return invalid(position(path, grid->source()) +
+                     "'grid' must be a table ([grid]) of paths and value lists");
+    }
+    if (absl::Status s = read_grid_table(*grid->as_table(), "", path, axes); !s.ok()) return s;
+    base.erase("grid");
+  }
+  for (const std::string& arg : overrides) {
+    Axis axis;
+    if (absl::Status s = parse_override(arg, axis); !s.ok()) return s;
+    // An override replaces a [grid] axis, or an earlier override, of the same path.
+    axes.erase(std::remove_if(axes.begin(), axes.end(),
+                              [&](const Axis& a) { return a.path == axis.path; }),
+               axes.end());
+    axes.push_back(std::move(axis));
+  }
+
+  // The comparison axis must exist before axes can select from it.
+  auto checked = run_config_from_table(base, path, loader, registry, warnings);
+  if (!checked.ok()) return checked.status();
+  const toml::array& entries = *base["regularizer"].as_array();
+  std::vector<std::string> labels;
+  for (const toml::node& e : entries) labels.push_back(regularizer_label(*e.as_table()));
+  for (const Axis& axis : axes) {
+    if (!axis.selector.empty() &&
+        std::find(labels.begin(), labels.end(), axis.selector) == labels.end()) {
+      return invalid(axis.origin + ": no [[regularizer]] is labelled '" + axis.selector +
+                     "'; labels: " + absl::StrJoin(labels, ", "));
+    }
+  }
+  // Each value on its own first, so a bad one is blamed on its own key.
+  for (const Axis& axis : axes) {
+    for (const toml::node& value : axis.values) {
+      toml::table trial = base;
+      assign(trial, axis, value);
+      auto config = run_config_from_table(trial, path, loader, registry, warnings);
+      if (!config.ok()) {
+        return invalid(axis.origin + " = " + value_text(value) + ": " +
+                       std::string(config.status().message()));
+      }
+    }
+  }
+
+  // Seed-major order: every group's first seed comes before any second seed.
+  std::stable_sort(axes.begin(), axes.end(), [](const Axis& a, const Axis& b) {
+    return (a.path == "run.seed") < (b.path == "run.seed") ||
+           ((a.path == "run.seed") == (b.path == "run.seed") && a.path < b.path);
+  });
+  std::vector<const Axis*> varying;
+  for (const Axis& a : axes) {
+    if (a.values.size() > 1) varying.push_back(&a);
+  }
+  const std::map<std::string, std::string> names = short_names(varying);
+
+  Grid grid;
+  grid.path = path;
+  for (const Axis* a : varying) grid.axis_paths.push_back(a->path);
+  grid.run_dir =
+      (fs::path(checked->run.get_string("output_dir")) / checked->run.get_string("name")).string();
+
+  const Axis* seed_axis = nullptr;
+  for (const Axis& a : axes) {
+    if (a.path == "run.seed") seed_axis = &a;
+  }
+  const size_t seeds = seed_axis ? seed_axis->values.size() : 1;
+  std::map<std::string, std::string> seen_ids;
+  for (size_t s = 0; s < seeds; ++s) {
+    for (size_t r = 0; r < entries.size(); ++r) {
+      std::vector<const Axis*> own;
+      for (const Axis& a : axes) {
+        if (&a != seed_axis && applies_to(a, labels[r])) own.push_back(&a);
+      }
+      // Odometer over this regularizer's axes.
+      std::vector<size_t> at(own.size(), 0);
+      for (bool more = true; more;) {
+        toml::table cell_table = base;
+        toml::array one;
+        one.push_back(entries[r]);
+        cell_table.insert_or_assign("regularizer", std::move(one));
+        GridCell cell;
+        cell.label = labels[r];
+        for (size_t i = 0; i < own.size(); ++i) {
+          const toml::node& value = own[i]->values[at[i]];
+          assign(cell_table, *own[i], value);
+          if (own[i]->values.size() > 1) {
+            cell.label += "-" + names.at(own[i]->path) + value_text(value);
+            cell.axes.emplace_back(own[i]->path, value_text(value));
+          }
+        }
+        if (seed_axis) assign(cell_table, *seed_axis, seed_axis->values[s]);
+        auto config = run_config_from_table(cell_table, path, loader, registry, warnings);
+        if (!config.ok()) {
+          return invalid(path + ": grid cell '" + cell.label +
+                         "': " + std::string(config.status().message()));
+        }
+        cell.group = cell.label;
+        cell.seed = config->run.get_int("seed");
+        cell.label += "-seed" + std::to_string(cell.seed);
+        if (seed_axis) cell.axes.emplace_back("run.seed", std::to_string(cell.seed));
+        cell.config = *std::move(config);
+        cell.identity = identity_toml(cell.config);
+        cell.id = cell.label + "-" + short_hash(cell.identity);
+        cell.index = static_cast<int>(grid.cells.size());
+        if (auto [it, fresh] = seen_ids.emplace(cell.id, cell.label); !fresh) {
+          return invalid(path + ": grid cells '" + it->second + "' and '" + cell.label +
+                         "' would compute the same thing (they differ only in keys that cannot "
+                         "change a result: run.threads, run.device, train.log_every, ...)");
+        }
+        grid.cells.push_back(std::move(cell));
+        more = false;
+        for (size_t i = own.size(); i-- > 0;) {
+          if (++at[i] < own[i]->values.size()) {
+            more = true;
+            break;
+          }
+          at[i] = 0;
+        }
+      }
+    }
+  }
+  return grid;
+}
+
+}  // namespace neuroreg
