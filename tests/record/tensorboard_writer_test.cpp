@@ -177,29 +177,30 @@ TEST(TensorBoardEvents, StepAndEpochEventsCarryEveryTagAndValue) {
     write_epoch_events(writer, validated, 10);
     write_epoch_events(writer, unvalidated, 20);
   }
-  expect_scalars(read_scalars(path), {
-                                         {"train/loss", 7, 1.5},
-                                         {"train/task_loss", 7, 1.25},
-                                         {"train/regularizer_loss", 7, 0.0125},
-                                         {"train/batch_accuracy", 7, 0.75},
-                                         {"train/learning_rate", 7, 0.1},
-                                         {"train/images_per_second", 7, 123.5},
-                                         {"epoch/loss", 10, 1.75},
-                                         {"epoch/task_loss", 10, 1.5},
-                                         {"epoch/regularizer_loss", 10, 0.0125},
-                                         {"epoch/train_accuracy", 10, 0.625},
-                                         {"epoch/validation_accuracy", 10, 0.5},
-                                         {"epoch/learning_rate", 10, 0.1},
-                                         {"epoch/images_per_second", 10, 120.25},
-                                         {"gamma/conv5", 10, 0.25},
-                                         {"gamma/conv13", 10, 0.75},
-                                         {"epoch/loss", 20, 1.75},
-                                         {"epoch/task_loss", 20, 1.5},
-                                         {"epoch/regularizer_loss", 20, 0.0125},
-                                         {"epoch/train_accuracy", 20, 0.625},
-                                         {"epoch/learning_rate", 20, 0.1},
-                                         {"epoch/images_per_second", 20, 120.25},
-                                     });
+  const std::vector<Scalar> want = {
+      {"train/loss", 7, 1.5},
+      {"train/task_loss", 7, 1.25},
+      {"train/regularizer_loss", 7, 0.0125},
+      {"train/batch_accuracy", 7, 0.75},
+      {"train/learning_rate", 7, 0.1},
+      {"train/images_per_second", 7, 123.5},
+      {"epoch/loss", 10, 1.75},
+      {"epoch/task_loss", 10, 1.5},
+      {"epoch/regularizer_loss", 10, 0.0125},
+      {"epoch/train_accuracy", 10, 0.625},
+      {"epoch/validation_accuracy", 10, 0.5},
+      {"epoch/learning_rate", 10, 0.1},
+      {"epoch/images_per_second", 10, 120.25},
+      {"gamma/conv5", 10, 0.25},
+      {"gamma/conv13", 10, 0.75},
+      {"epoch/loss", 20, 1.75},
+      {"epoch/task_loss", 20, 1.5},
+      {"epoch/regularizer_loss", 20, 0.0125},
+      {"epoch/train_accuracy", 20, 0.625},
+      {"epoch/learning_rate", 20, 0.1},
+      {"epoch/images_per_second", 20, 120.25},
+  };
+  expect_scalars(read_scalars(path), want);
 }
 
 std::string read_bytes(const std::string& path) {
