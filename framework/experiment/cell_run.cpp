@@ -15,6 +15,8 @@
 #include "eval/noise_eval.h"
 #include "experiment/run_robustness.h"
 #include "record/record_io.h"
+#include "record/tensorboard_writer.h"
+#include "record/training_events.h"
 #include "robustness/robustness_report.h"
 #include "runtime/runtime.h"
 #include "train/trainer.h"
@@ -236,7 +238,12 @@ CellResult run_cell(const Grid& grid, const GridCell& cell, const Registry& regi
       return previous_seconds +
              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     };
-    trainer.set_step_observer([&](const StepProgress& p) { progress.step(p); });
+    // TensorBoard reads the event files beside the record: `tensorboard --logdir RUN_DIR`.
+    TensorBoardWriter events(dir.string());
+    trainer.set_step_observer([&](const StepProgress& p) {
+      progress.step(p);
+      write_step_events(events, p);
+    });
     // After every epoch: a checkpoint, then the record that points at it, so
     // a run killed at any moment resumes from its last finished epoch.
     trainer.fit(data.train, data.validation, first_epoch, [&](const record::EpochMetrics& metrics) {
@@ -244,6 +251,7 @@ CellResult run_cell(const Grid& grid, const GridCell& cell, const Registry& regi
       trainer.save_checkpoint(checkpoint_path, metrics.epoch());
       record.set_wall_seconds(elapsed());
       write_run_record(record_path, record);
+      write_epoch_events(events, metrics, trainer.global_step());
       progress.epoch(metrics, trainer.epochs());
     });
 

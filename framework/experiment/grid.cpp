@@ -80,6 +80,7 @@ absl::Status read_grid_table(const toml::table& table, const std::string& prefix
     }
     Axis axis;
     if (absl::Status s = parse_path(path, origin, axis); !s.ok()) return s;
+    axis.origin = origin;
     axis.values = *values;
     axes.push_back(std::move(axis));
   }
@@ -303,7 +304,7 @@ absl::StatusOr<Grid> load_grid(const std::string& path, const std::vector<std::s
     if (a.path == "run.seed") seed_axis = &a;
   }
   const size_t seeds = seed_axis ? seed_axis->values.size() : 1;
-  std::map<std::string, std::string> seen_ids;
+  std::map<std::string, std::string> seen_ids;  // identity → label
   for (size_t s = 0; s < seeds; ++s) {
     for (size_t r = 0; r < entries.size(); ++r) {
       std::vector<const Axis*> own;
@@ -341,7 +342,7 @@ absl::StatusOr<Grid> load_grid(const std::string& path, const std::vector<std::s
         cell.identity = identity_toml(cell.config);
         cell.id = cell.label + "-" + short_hash(cell.identity);
         cell.index = static_cast<int>(grid.cells.size());
-        if (auto [it, fresh] = seen_ids.emplace(cell.id, cell.label); !fresh) {
+        if (auto [it, fresh] = seen_ids.emplace(cell.identity, cell.label); !fresh) {
           return invalid(path + ": grid cells '" + it->second + "' and '" + cell.label +
                          "' would compute the same thing (they differ only in keys that cannot "
                          "change a result: run.threads, run.device, train.log_every, ...)");

@@ -143,12 +143,12 @@ TEST(Grid, ErrorsNameTheFileLineColumnAndPath) {
     EXPECT_NE(message.find(expected), std::string::npos) << message << "\nwanted: " << expected;
   };
   expect_error("\n[grid]\ntrain.epochz = [1, 2]\n", {},
-               "PATH:38:1: [grid] 'train.epochz' = 1: ");
+               "PATH:28:7: [grid] 'train.epochz' = 1: ");
   expect_error("\n[grid]\ntrain.epochz = [1, 2]\n", {}, "[train] unknown key 'epochz'");
   expect_error("\n[grid]\ntrain.epochs = [1, \"two\"]\n", {},
                "[grid] 'train.epochs' = two: PATH: [train] key 'epochs' must be an integer");
-  expect_error("\n[grid]\nmodel.width = [1]\n", {}, "PATH:38:1: [grid] 'model.width': unknown section 'model'");
-  expect_error("\n[grid]\nepochs = 3\n", {}, "PATH:38:1: [grid] 'epochs' must be a non-empty list");
+  expect_error("\n[grid]\nmodel.width = [1]\n", {}, "PATH:28:7: [grid] 'model.width': unknown section 'model'");
+  expect_error("\n[grid]\nepochs = 3\n", {}, "PATH:28:1: [grid] 'epochs' must be a non-empty list");
   expect_error("", {"regularizer[pixle].alpha=2"},
                "override 'regularizer[pixle].alpha=2': no [[regularizer]] is labelled 'pixle'; "
                "labels: none, pixel");

@@ -9,12 +9,17 @@
 
 namespace neuroreg::testing {
 
-/// Runs `neuroreg args... --plugin-path <built plugins>`; returns the exit
-/// code and fills `out` and `err` with what it printed.
+/// Runs `neuroreg args... --plugin-path <built plugins>` (without the plugin
+/// path for commands that load no plugins); returns the exit code and fills
+/// `out` and `err` with what it printed.
 inline int cli(std::vector<std::string> args, std::string* out, std::string* err) {
+  const bool loads_plugins = !args.empty() && args[0] != "show" && args[0] != "help" &&
+                             !(args[0] == "config" && args.size() > 1 && args[1] == "explain");
   args.insert(args.begin(), "neuroreg");
-  args.push_back("--plugin-path");
-  args.push_back(NEUROREG_PLUGIN_DIR);
+  if (loads_plugins) {
+    args.push_back("--plugin-path");
+    args.push_back(NEUROREG_PLUGIN_DIR);
+  }
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   std::ostringstream o, e;

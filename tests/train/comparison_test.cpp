@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "experiment/comparison.h"
@@ -97,6 +99,40 @@ TEST(Comparison, TrainsEachRegularizerAndWritesRecordsAndTable) {
   ASSERT_EQ(cli({"show", "--json", dir.file("runs/tiny")}, &out, &err), 0) << err;
   EXPECT_NE(out.find("\"id\": \"" + cells[0].id + "\""), std::string::npos) << out;
   EXPECT_NE(out.find("\"missing\": []"), std::string::npos) << out;
+}
+
+TEST(Comparison, JobsRunCellsInTheirOwnProcesses) {
+  testing::TempDir dir;
+  const std::string config = dir.file("tiny.toml");
+  std::ofstream(config) << tiny_config(dir.file("runs")) << "\n[grid]\nseed = [0, 1]\n";
+  const std::string command = std::string(NEUROREG_CLI) + " compare " + config +
+                              " --jobs 2 --plugin-path " + NEUROREG_PLUGIN_DIR + " > " +
+                              dir.file("out.txt") + " 2>&1";
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  std::ifstream printed(dir.file("out.txt"));
+  const std::string out((std::istreambuf_iterator<char>(printed)), {});
+  EXPECT_NE(out.find("4 cells (regularizers × run.seed), 0 finished, 4 to run, 2 at once"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("1 threads"), std::string::npos) << out;  // 2 cores split between 2 jobs
+  const std::vector<CellResult> cells = read_comparison(dir.file("runs/tiny"));
+  ASSERT_EQ(cells.size(), 4u);
+  for (const CellResult& c : cells) {
+    EXPECT_TRUE(fs::exists(dir.file("runs/tiny/" + c.id + "/run-cell.log"))) << c.label;
+    EXPECT_EQ(c.run.attempts(), 1) << c.label;
+  }
+  // The same cells in one process give the same records (CPU, fixed seeds).
+  testing::TempDir serial;
+  std::ofstream(serial.file("tiny.toml")) << tiny_config(serial.file("runs")) << "\n[grid]\nseed = [0, 1]\n";
+  std::string o, e;
+  ASSERT_EQ(cli({"compare", serial.file("tiny.toml"), "--threads", "1"}, &o, &e), 0) << e;
+  const std::vector<CellResult> reference = read_comparison(serial.file("runs/tiny"));
+  ASSERT_EQ(reference.size(), 4u);
+  for (size_t i = 0; i < cells.size(); ++i) {
+    EXPECT_EQ(cells[i].id, reference[i].id);
+    EXPECT_EQ(cells[i].run.evaluation().clean_accuracy(), reference[i].run.evaluation().clean_accuracy());
+    EXPECT_EQ(cells[i].run.epochs(1).loss(), reference[i].run.epochs(1).loss()) << cells[i].label;
+  }
 }
 
 TEST(Cli, ConfigCheckReportsTheFirstErrorAndExitsOne) {
