@@ -19,11 +19,11 @@
 namespace neuroreg {
 
 struct Summary {
-  double mean = 0;  ///< NaN when n = 0
-  double sem = 0;   ///< NaN when n < 2
-  int n = 0;        ///< finite values that went in
-  int excluded = 0; ///< non-finite values left out
-  int infinite = 0; ///< of those, +∞ (no adversarial found)
+  double mean = 0;   ///< NaN when n = 0
+  double sem = 0;    ///< NaN when n < 2
+  int n = 0;         ///< finite values that went in
+  int excluded = 0;  ///< non-finite values left out
+  int infinite = 0;  ///< of those, +∞ (no adversarial found)
 };
 
 /// Mean, SEM and n of the finite values; the others are counted as excluded.

@@ -76,7 +76,8 @@ std::vector<PlotSpec> perturbation_figures(const std::vector<CellResult>& cells,
     PlotSpec fig;
     fig.name = "fig5_" + file_stem(norm);
     fig.title = "Minimal " + norm_text(norm) + " perturbation (Fig. 5/7)";
-    fig.x_label = "ε (" + norm_text(norm) + " norm of the perturbation, pixel intensities in [0, 1])";
+    fig.x_label =
+        "ε (" + norm_text(norm) + " norm of the perturbation, pixel intensities in [0, 1])";
     fig.y_label = "samples with minimal perturbation ≤ ε (%)";
     fig.caption =
         "Per group, the seeds' samples pooled: each (seed, sample) pair counts once, i.e. the "
@@ -89,8 +90,8 @@ std::vector<PlotSpec> perturbation_figures(const std::vector<CellResult>& cells,
       for (std::size_t c : groups[i].cells) {
         for (const auto& r : cells[c].robustness) {
           for (const auto& n : r.norms()) {
-            if (n.norm() == norm) distances.insert(distances.end(), n.distances().begin(),
-                                                   n.distances().end());
+            if (n.norm() == norm)
+              distances.insert(distances.end(), n.distances().begin(), n.distances().end());
           }
         }
       }
@@ -145,8 +146,8 @@ std::vector<PlotSpec> alpha_figures(const std::vector<CellResult>& cells,
     PlotSpec base;
     base.x_label = "α (weight of the similarity loss)";
     base.log_x = lo > 0 && hi / lo >= 10;
-    base.caption = std::string("One point per group of ") + family +
-                   ", mean over its seeds. " + kSemBars;
+    base.caption =
+        std::string("One point per group of ") + family + ", mean over its seeds. " + kSemBars;
 
     PlotSpec accuracy = base;
     accuracy.name = "fig6_" + file_stem(family) + "_noise";
@@ -169,8 +170,8 @@ std::vector<PlotSpec> alpha_figures(const std::vector<CellResult>& cells,
       if (norm != "L2" && norm != "Linf") continue;
       PlotSpec fig = base;
       fig.name = "fig6_" + file_stem(family) + "_" + file_stem(norm);
-      fig.title = "Median minimal " + norm_text(norm) + " perturbation vs α, " + family +
-                  " (Fig. 6)";
+      fig.title =
+          "Median minimal " + norm_text(norm) + " perturbation vs α, " + family + " (Fig. 6)";
       fig.y_label = "median minimal " + norm_text(norm) + " perturbation (pixel intensities)";
       PlotSeries series{norm_text(norm) + " median", {}, {}, {}, false, 0};
       for (const auto& [alpha, g] : by_alpha) {

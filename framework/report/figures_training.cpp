@@ -1,4 +1,5 @@
 // Training curves: loss, accuracy and the layer weights γ vs epoch.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -31,11 +32,18 @@ std::vector<PlotSpec> training_figures(const std::vector<CellResult>& cells,
   if (epochs == 0) return {};
   std::vector<PlotSpec> figures;
   const std::string mean_note = "Mean over each group's seeds.";
+  // Whole epochs on the x axis, about ten tics however long the run.
+  auto epoch_axis = [epochs](PlotSpec& fig) {
+    fig.x_label = "epoch";
+    fig.x_min = 1;
+    fig.x_max = std::max(2, epochs);
+    fig.x_tic_step = std::max(1, (epochs + 9) / 10);
+  };
 
   PlotSpec loss;
   loss.name = "training_loss";
   loss.title = "Training loss L_task + α·L_sim";
-  loss.x_label = "epoch";
+  epoch_axis(loss);
   loss.y_label = "loss (mean over the epoch's batches)";
   loss.caption = mean_note;
   for (std::size_t i = 0; i < groups.size(); ++i) {
@@ -47,7 +55,7 @@ std::vector<PlotSpec> training_figures(const std::vector<CellResult>& cells,
   PlotSpec accuracy;
   accuracy.name = validation ? "training_validation_accuracy" : "training_train_accuracy";
   accuracy.title = validation ? "Validation accuracy" : "Training accuracy";
-  accuracy.x_label = "epoch";
+  epoch_axis(accuracy);
   accuracy.y_label = validation ? "validation accuracy (%)" : "training accuracy (%)";
   accuracy.caption = mean_note;
   for (std::size_t i = 0; i < groups.size(); ++i) {
@@ -62,7 +70,7 @@ std::vector<PlotSpec> training_figures(const std::vector<CellResult>& cells,
     PlotSpec gamma;
     gamma.name = "training_gamma_" + file_stem(g.group);
     gamma.title = "Layer weights γ, " + g.group;
-    gamma.x_label = "epoch";
+    epoch_axis(gamma);
     gamma.y_label = "γ (softmax weight of the tap, taps sum to 1)";
     gamma.caption = mean_note + " The values per epoch are in Table 1.";
     for (std::size_t k = 0; k < gamma_keys.size(); ++k) {

@@ -1,10 +1,9 @@
 #include "report/gnuplot.h"
 
+#include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <fcntl.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -102,14 +101,13 @@ std::string run_gnuplot(const std::string& executable, const std::string& script
   int status = 0;
   while (waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) {
-      throw std::runtime_error("figure " + figure + ": waiting for gnuplot failed: " +
-                               std::strerror(errno));
+      throw std::runtime_error("figure " + figure +
+                               ": waiting for gnuplot failed: " + std::strerror(errno));
     }
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    const std::string how = WIFEXITED(status)
-                                ? "exit status " + std::to_string(WEXITSTATUS(status))
-                                : "signal " + std::to_string(WTERMSIG(status));
+    const std::string how = WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status))
+                                              : "signal " + std::to_string(WTERMSIG(status));
     throw std::runtime_error("figure " + figure + ": gnuplot failed (" + how +
                              "): " + read_all(err_file.path()));
   }

@@ -95,7 +95,8 @@ std::vector<Table> comparison_tables(const std::vector<CellResult>& cells,
     for (const auto& name : corruptions) t.header.push_back(name);
     for (const auto& g : groups) {
       std::vector<std::string> row = {g.group, std::to_string(g.cells.size())};
-      for (const auto& name : corruptions) row.push_back(percent(g, "corruption/" + name + "/mean"));
+      for (const auto& name : corruptions)
+        row.push_back(percent(g, "corruption/" + name + "/mean"));
       t.rows.push_back(std::move(row));
     }
     tables.push_back(std::move(t));

@@ -10,7 +10,7 @@
 
 namespace neuroreg {
 
-std::vector<double> measured_sigmas(const std::vector<CellResult>& cells);  ///< ascending
+std::vector<double> measured_sigmas(const std::vector<CellResult>& cells);      ///< ascending
 std::vector<std::string> measured_norms(const std::vector<CellResult>& cells);  ///< first seen
 std::vector<std::string> measured_corruptions(const std::vector<CellResult>& cells);
 /// Diagnostics named "gamma/<tap>", as the full key, in tap order (conv5 < conv13).

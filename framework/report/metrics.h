@@ -38,9 +38,9 @@ using Metrics = std::vector<std::pair<std::string, double>>;
 Metrics cell_metrics(const CellResult& cell);
 
 /// The names of the scheme above, for readers that look one up.
-std::string noise_metric(double sigma);                                // "noise/0.1"
+std::string noise_metric(double sigma);                                          // "noise/0.1"
 std::string norm_metric(const std::string& norm, const std::string& statistic);  // "L2/median"
-std::string epoch_metric(int epoch, const std::string& field);          // "epoch/3/loss"
+std::string epoch_metric(int epoch, const std::string& field);                   // "epoch/3/loss"
 
 /// σ as it appears in names and headers: %g ("0.1", "0.05").
 std::string format_sigma(double sigma);

@@ -49,6 +49,12 @@ std::string plot_script(const PlotSpec& spec) {
   s += "set key outside right top vertical Left reverse noautotitle\n";
   if (spec.log_x) s += "set logscale x\n";
   s += "set xrange " + range(spec.x_min, spec.x_max) + "\n";
+  // A little room left and right of autoscaled data, so the error bars and
+  // points at the ends are not cut by the border.
+  if (std::isnan(spec.x_min) && std::isnan(spec.x_max)) {
+    s += "set autoscale xfix\nset offsets graph 0.03, graph 0.03, 0, 0\n";
+  }
+  if (!std::isnan(spec.x_tic_step)) s += "set xtics " + value(spec.x_tic_step) + "\n";
   s += "set yrange " + range(spec.y_min, spec.y_max) + "\n";
 
   std::vector<std::string> plots;
@@ -63,12 +69,11 @@ std::string plot_script(const PlotSpec& spec) {
       s += value(p.x[k]) + " " + value(p.y[k]) + "\n";
     }
     s += "EOD\n";
-    plots.push_back(absl::StrFormat(
-        "$line%d using 1:2 with %s %s title %s", i,
-        p.steps ? "steps"
-                : absl::StrFormat("linespoints pt %d ps 0.8",
-                                  kPointTypes[colour % kPointTypeCount]),
-        style, gnuplot_quote(p.name)));
+    const std::string points =
+        absl::StrFormat("pt %d ps 0.8", kPointTypes[colour % kPointTypeCount]);
+    const std::string line =
+        absl::StrFormat("$line%d using 1:2 with %s %s title %s", i,
+                        p.steps ? "steps" : "linespoints " + points, style, gnuplot_quote(p.name));
 
     bool any_bar = false;
     std::string bars = absl::StrFormat("$bars%d << EOD\n", i);
@@ -77,11 +82,14 @@ std::string plot_script(const PlotSpec& spec) {
       bars += value(p.x[k]) + " " + value(p.y[k]) + " " + value(p.error[k]) + "\n";
       any_bar = true;
     }
+    // Bars first, so the line's markers sit on top of them; the same marker
+    // for the bars (gnuplot's "no point" leaves a white hole in SVG).
     if (any_bar) {
       s += bars + "EOD\n";
-      plots.push_back(absl::StrFormat("$bars%d using 1:2:3 with yerrorbars pt 0 %s notitle", i,
-                                      style));
+      plots.push_back(
+          absl::StrFormat("$bars%d using 1:2:3 with yerrorbars %s %s notitle", i, points, style));
     }
+    plots.push_back(line);
   }
   if (plots.empty()) {
     // Nothing to draw still makes a titled, labelled frame.

@@ -30,7 +30,8 @@ struct PlotSpec {
   double x_max = std::numeric_limits<double>::quiet_NaN();
   double y_min = std::numeric_limits<double>::quiet_NaN();
   double y_max = std::numeric_limits<double>::quiet_NaN();
-  int width = 760, height = 440;  ///< pixels
+  double x_tic_step = std::numeric_limits<double>::quiet_NaN();  ///< NaN: gnuplot's choice
+  int width = 760, height = 440;                                 ///< pixels
 };
 
 /// The gnuplot script: SVG terminal, title, axis labels, grid, legend, one

@@ -36,7 +36,8 @@ std::string figure_html(const RenderedFigure& f, std::size_t index) {
 
 std::string cell_html(const CellResult& cell) {
   std::string grid;
-  for (const auto& [axis, value] : cell.axes) grid += (grid.empty() ? "" : ", ") + axis + "=" + value;
+  for (const auto& [axis, value] : cell.axes)
+    grid += (grid.empty() ? "" : ", ") + axis + "=" + value;
   std::string out = "<details>\n<summary>" + html_escape(cell.id) + " — group " +
                     html_escape(cell.group) + ", seed " + std::to_string(cell.seed) +
                     (grid.empty() ? "" : ", " + html_escape(grid)) + "</summary>\n";
@@ -44,8 +45,8 @@ std::string cell_html(const CellResult& cell) {
          html_escape(cell.run.effective_config()) + "</pre>\n";
   for (const auto& r : cell.robustness) {
     if (r.effective_eval_config().empty()) continue;
-    out += "<p>Robustness evaluation config:</p>\n<pre>" +
-           html_escape(r.effective_eval_config()) + "</pre>\n";
+    out += "<p>Robustness evaluation config:</p>\n<pre>" + html_escape(r.effective_eval_config()) +
+           "</pre>\n";
   }
   return out + "</details>\n";
 }

@@ -23,11 +23,14 @@ std::string report_markdown(const ReportContent& c) {
   }
   if (!c.gamma_tables.empty()) out += "## Layer weights γ\n\n";
   for (const auto& t : c.gamma_tables) out += table_markdown(t);
-  Table cells{"Cells", {"id", "label", "group", "seed", "grid"}, {},
+  Table cells{"Cells",
+              {"id", "label", "group", "seed", "grid"},
+              {},
               "Effective configs: report.html, or each cell's record."};
   for (const auto& cell : *c.cells) {
     std::string grid;
-    for (const auto& [axis, value] : cell.axes) grid += (grid.empty() ? "" : ", ") + axis + "=" + value;
+    for (const auto& [axis, value] : cell.axes)
+      grid += (grid.empty() ? "" : ", ") + axis + "=" + value;
     cells.rows.push_back({cell.id, cell.label, cell.group, std::to_string(cell.seed), grid});
   }
   out += "## Cells\n\n" + table_markdown(cells);

@@ -75,7 +75,8 @@ TEST(ReportFiles, SummaryCsvReadsBackInPython) {
   testing::TempDir dir;
   const auto cells = testing::example_cells();
   write_comparison_report(dir.path(), cells, "Round trip");
-  const Rows rows = read_csv_with_python(dir.file("summary.csv"), 4);
+  // Metrics start after id, label, group, seed and the 3 grid axes.
+  const Rows rows = read_csv_with_python(dir.file("summary.csv"), 7);
   ASSERT_EQ(rows.size(), cells.size() + 1);
   const auto& header = rows[0];
   ASSERT_GE(header.size(), 8u);
@@ -180,8 +181,8 @@ TEST(ReportFiles, WithoutGnuplotTheTablesAreWrittenAndTheFiguresSaySo) {
   testing::TempDir dir;
   ReportOptions options;
   options.gnuplot = dir.file("no-such-gnuplot");
-  const auto files = write_comparison_report(dir.path(), testing::example_cells(), "No plots",
-                                             options);
+  const auto files =
+      write_comparison_report(dir.path(), testing::example_cells(), "No plots", options);
   ASSERT_EQ(files.warnings.size(), 1u);
   EXPECT_NE(files.warnings[0].find("tools/setup"), std::string::npos) << files.warnings[0];
   EXPECT_FALSE(fs::exists(dir.file("figures")));

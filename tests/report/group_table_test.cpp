@@ -1,10 +1,9 @@
 // The tables: mean ± SEM in percent, the n = 1 row without an SEM, ∞ said,
 // and CSV fields quoted as RFC 4180 asks.
-#include "report/group_tables.h"
-
 #include <gtest/gtest.h>
 
 #include "report/csv.h"
+#include "report/group_tables.h"
 #include "report/report_fixtures.h"
 
 namespace neuroreg {

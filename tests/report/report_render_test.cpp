@@ -1,7 +1,7 @@
 // report.html as a browser shows it: Debian's headless Chromium renders the
 // page to a PNG (decoded with libpng: not blank) and dumps the DOM it built
 // (every inline figure has drawn lines), with console messages logged (none).
-// Set NEUROREG_REPORT_SCREENSHOT=FILE.png to keep the screenshot and look.
+// Set NEUROREG_REPORT_KEEP=DIR to keep the report and its screenshot there.
 #include <gtest/gtest.h>
 #include <png.h>
 
@@ -72,7 +72,12 @@ TEST(ReportRender, ChromiumShowsEveryFigureWithoutConsoleErrors) {
                                          " --window-size=1200,3000 " + url + " 2>/dev/null");
   ASSERT_EQ(shot.status, 0) << "chromium --screenshot failed";
   ASSERT_TRUE(fs::exists(png));
-  if (const char* keep = std::getenv("NEUROREG_REPORT_SCREENSHOT")) fs::copy_file(png, keep, fs::copy_options::overwrite_existing);
+  if (const char* keep = std::getenv("NEUROREG_REPORT_KEEP")) {
+    fs::create_directories(keep);
+    fs::copy(dir.file("grid"), keep,
+             fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+    fs::copy_file(png, fs::path(keep) / "report.png", fs::copy_options::overwrite_existing);
+  }
   int width = 0, height = 0;
   const double inked = inked_fraction(png, &width, &height);
   EXPECT_EQ(width, 1200);
@@ -80,9 +85,9 @@ TEST(ReportRender, ChromiumShowsEveryFigureWithoutConsoleErrors) {
   EXPECT_GT(inked, 0.02) << "the screenshot is (nearly) blank";
 
   const std::string log = dir.file("console.log");
-  const auto dom = testing::run_command(chromium_command(chromium, dir) +
-                                        "--enable-logging=stderr --v=0 --dump-dom " + url +
-                                        " 2>" + log);
+  const auto dom =
+      testing::run_command(chromium_command(chromium, dir) +
+                           "--enable-logging=stderr --v=0 --dump-dom " + url + " 2>" + log);
   ASSERT_EQ(dom.status, 0) << "chromium --dump-dom failed";
   std::istringstream lines(read_text(log));
   for (std::string line; std::getline(lines, line);) {
