@@ -6,6 +6,7 @@
 
 #include "experiment/comparison.h"
 #include "record/record_io.h"
+#include "report/group_tables.h"
 
 namespace neuroreg {
 namespace fs = std::filesystem;
@@ -58,7 +59,7 @@ int show_command(const std::string& path, bool json, std::ostream& out, std::ost
     out << "]\n}\n";
     return 0;
   }
-  out << format_comparison_table(cells);
+  out << format_group_table(cells);
   if (!missing.empty()) {
     err << "neuroreg: " << missing.size() << " cells of " << path
         << " are not finished; 'neuroreg compare CONFIG' runs them:";

@@ -14,6 +14,7 @@
 
 #include "eval/noise_eval.h"
 #include "experiment/run_robustness.h"
+#include "experiment/trained_model.h"
 #include "record/record_io.h"
 #include "record/tensorboard_writer.h"
 #include "record/training_events.h"
@@ -67,6 +68,13 @@ void save_weights(sdk::Backbone& model, const std::string& path) {
   });
 }
 
+// The [eval] section of an effective config's text (effective_toml writes
+// each section as its header, its keys and a blank line).
+std::string eval_section(const std::string& effective) {
+  const size_t at = effective.find("[eval]\n");
+  return at == std::string::npos ? "" : effective.substr(at, effective.find("\n\n", at) - at);
+}
+
 std::string eval_config_path(const GridCell& cell) { return cell.config.eval.get_string("config"); }
 
 // The robustness record of the cell's eval config, when it matches that
@@ -116,8 +124,8 @@ const char* to_string(CellState state) {
       return "missing";
     case CellState::kInterrupted:
       return "interrupted";
-    case CellState::kNeedsRobustness:
-      return "needs robustness";
+    case CellState::kNeedsEvaluation:
+      return "needs evaluation";
     case CellState::kDone:
       return "done";
   }
@@ -141,8 +149,9 @@ CellState cell_state(const Grid& grid, const GridCell& cell, const Registry& reg
         "then run again");
   }
   if (!r.has_evaluation()) return CellState::kInterrupted;
-  if (!eval_config_path(cell).empty() && !current_robustness(dir, cell, registry)) {
-    return CellState::kNeedsRobustness;
+  if (eval_section(r.effective_config()) != eval_section(cell.config.effective_toml()) ||
+      (!eval_config_path(cell).empty() && !current_robustness(dir, cell, registry))) {
+    return CellState::kNeedsEvaluation;
   }
   return CellState::kDone;
 }
@@ -262,7 +271,16 @@ CellResult run_cell(const Grid& grid, const GridCell& cell, const Registry& regi
     record.set_wall_seconds(elapsed());
     write_run_record(record_path, record);
   } else {
+    // Trained already: evaluate the saved model as [eval] says now.
     progress.cell_started(cell.index, cell.label, 0);
+    progress.note(absl::StrFormat("[%d/%d] %s: trained; evaluating it ([eval] is new or changed)",
+                                  cell.index + 1, static_cast<int>(grid.cells.size()), cell.label));
+    TrainedModel trained = load_trained_model(dir.string(), loader, registry, device);
+    record::RunRecord record = trained.record;
+    *record.mutable_evaluation() =
+        evaluate_noise(*trained.model, trained.data.test, config.eval, device);
+    record.set_effective_config(config.effective_toml());
+    write_run_record(record_path, record);
   }
 
   std::optional<record::RobustnessRecord> robustness;

@@ -29,7 +29,12 @@ struct DataCache {
 };
 
 /// Where a cell stands on disk.
-enum class CellState { kMissing, kInterrupted, kNeedsRobustness, kDone };
+enum class CellState {
+  kMissing,          ///< no record
+  kInterrupted,      ///< a record without evaluation: resume from the checkpoint
+  kNeedsEvaluation,  ///< trained, but [eval] changed or its robustness record is missing
+  kDone,
+};
 const char* to_string(CellState state);
 
 /// The folder of `cell`.

@@ -18,6 +18,8 @@
 #include <toml++/toml.h>
 
 #include "experiment/run_robustness.h"
+#include "report/comparison_report.h"
+#include "report/group_tables.h"
 #include "record/record_io.h"
 #include "robustness/robustness_report.h"
 
@@ -114,26 +116,6 @@ std::vector<std::string> run_in_processes(const Grid& grid, const std::vector<co
 
 }  // namespace
 
-std::string format_comparison_table(const std::vector<CellResult>& cells) {
-  if (cells.empty()) return "(no finished cells)\n";
-  size_t width = 4;
-  for (const CellResult& c : cells) width = std::max(width, c.label.size());
-  std::string out = absl::StrFormat("%-*s  %8s", static_cast<int>(width), "cell", "clean");
-  for (const auto& point : cells.front().run.evaluation().noise()) {
-    out += absl::StrFormat("  %9s", absl::StrFormat("σ=%.3g", point.sigma()));
-  }
-  out += "\n";
-  for (const CellResult& c : cells) {
-    out += absl::StrFormat("%-*s  %7.2f%%", static_cast<int>(width), c.label,
-                           100.0 * c.run.evaluation().clean_accuracy());
-    for (const auto& point : c.run.evaluation().noise()) {
-      out += absl::StrFormat("  %7.2f%%", 100.0 * point.accuracy());
-    }
-    out += "\n";
-  }
-  return out;
-}
-
 std::vector<CellResult> run_comparison(const Grid& grid, const Registry& registry,
                                        PluginLoader& loader, const ComparisonOptions& options,
                                        std::ostream& out) {
@@ -179,9 +161,13 @@ std::vector<CellResult> run_comparison(const Grid& grid, const Registry& registr
   }
   std::vector<CellResult> cells;
   for (const GridCell& cell : grid.cells) cells.push_back(read_cell(grid, cell, registry));
-  const std::string table = format_comparison_table(cells);
+  const std::string table = format_group_table(cells);
   sdk::write_file_atomically((fs::path(grid.run_dir) / "comparison.txt").string(), table);
-  out << "\n" << table;
+  const ReportFiles report =
+      write_comparison_report(grid.run_dir, cells, fs::path(grid.path).stem().string());
+  for (const std::string& warning : report.warnings) out << "neuroreg: warning: " << warning << "\n";
+  out << "\n" << table << "\nreport: " << (fs::path(grid.run_dir) / "report.html").string()
+      << "\n";
   return cells;
 }
 

@@ -3,6 +3,7 @@
 //
 // <output_dir>/<run name>/
 //   cells.tsv            index, id, label, group and seed of every cell of the grid
+//   comparison.txt       the groups' table (mean ± SEM over seeds), as printed
 //   <cell id>/           record.pb, checkpoint.pt, model.pt, train.log, robustness-*.pb
 //   summary.csv, groups.csv, report.md, report.html, figures/*.svg
 #pragma once
@@ -36,9 +37,6 @@ inline constexpr const char* kCellIndexFile = "cells.tsv";
 std::vector<CellResult> run_comparison(const Grid& grid, const Registry& registry,
                                        PluginLoader& loader, const ComparisonOptions& options,
                                        std::ostream& out);
-
-/// The table printed after a comparison and by `neuroreg show COMPARISON`.
-std::string format_comparison_table(const std::vector<CellResult>& cells);
 
 /// The finished cells of a comparison folder, from its cells.tsv and the
 /// cells' records (nothing is recomputed). `missing` receives the labels of

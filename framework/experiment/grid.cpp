@@ -9,6 +9,7 @@
 #include <set>
 
 #include "config/toml_schema.h"
+#include "robustness/eval_config.h"
 
 namespace neuroreg {
 namespace fs = std::filesystem;
@@ -202,7 +203,9 @@ std::map<std::string, std::string> short_names(const std::vector<const Axis*>& a
   return names;
 }
 
-RunConfig without_keys(RunConfig config) {
+// What a cell trains: the [eval] section is left out, so a changed evaluation
+// re-evaluates the trained model instead of training it again.
+std::string training_toml(RunConfig config) {
   auto drop = [](sdk::Options& options, std::initializer_list<const char*> keys) {
     std::map<std::string, sdk::OptionValue> values = options.values();
     for (const char* k : keys) values.erase(k);
@@ -210,12 +213,14 @@ RunConfig without_keys(RunConfig config) {
   };
   drop(config.run, {"name", "output_dir", "device", "threads", "plugin_paths"});
   drop(config.train, {"log_every"});
-  return config;
+  const std::string text = config.effective_toml();
+  const size_t eval = text.find("[eval]\n");
+  return eval == std::string::npos ? text : text.substr(0, eval) + text.substr(text.find("\n\n", eval) + 2);
 }
 
 }  // namespace
 
-std::string identity_toml(const RunConfig& config) { return without_keys(config).effective_toml(); }
+std::string identity_toml(const RunConfig& config) { return training_toml(config); }
 
 std::string short_hash(const std::string& text) {
   uint64_t h = 1469598103934665603ULL;
@@ -344,8 +349,9 @@ absl::StatusOr<Grid> load_grid(const std::string& path, const std::vector<std::s
         cell.index = static_cast<int>(grid.cells.size());
         if (auto [it, fresh] = seen_ids.emplace(cell.identity, cell.label); !fresh) {
           return invalid(path + ": grid cells '" + it->second + "' and '" + cell.label +
-                         "' would compute the same thing (they differ only in keys that cannot "
-                         "change a result: run.threads, run.device, train.log_every, ...)");
+                         "' would train the same model: they differ only in keys that do not change "
+                         "what is trained (run.threads, run.device, train.log_every, [eval]). To "
+                         "evaluate a trained grid another way, change [eval] and run it again");
         }
         grid.cells.push_back(std::move(cell));
         more = false;
@@ -357,6 +363,16 @@ absl::StatusOr<Grid> load_grid(const std::string& path, const std::vector<std::s
           at[i] = 0;
         }
       }
+    }
+  }
+  // An evaluation config is checked now, not after the cells have trained.
+  std::set<std::string> eval_configs;
+  for (const GridCell& c : grid.cells) eval_configs.insert(c.config.eval.get_string("config"));
+  for (const std::string& eval : eval_configs) {
+    if (eval.empty()) continue;
+    auto config = load_eval_config(eval, registry);
+    if (!config.ok()) {
+      return invalid(path + ": [eval] config '" + eval + "': " + std::string(config.status().message()));
     }
   }
   return grid;

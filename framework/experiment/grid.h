@@ -45,9 +45,10 @@ struct Grid {
   std::vector<GridCell> cells;
 };
 
-/// The effective config less the keys that cannot change a result ([run]
-/// name, output_dir, device, threads, plugin_paths; [train] log_every): two
-/// runs with the same identity compute the same thing.
+/// The effective config less the keys that cannot change what is trained
+/// ([run] name, output_dir, device, threads, plugin_paths; [train]
+/// log_every; the whole [eval] section): two runs with the same identity
+/// train the same model.
 std::string identity_toml(const RunConfig& config);
 
 /// 8 hex digits of the 64-bit FNV-1a hash of `text`.

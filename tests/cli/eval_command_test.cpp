@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "experiment/comparison.h"
 #include "experiment/trained_model.h"
 #include "robustness/robustness_report.h"
 #include "support/builtin_plugins.h"
@@ -16,7 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 using testing::cli;
 
-// Trains runs/tiny/{none,pixel} once for every test here.
+// Trains the cells none-seed0 and pixel-seed0 of runs/tiny once for every test here.
 const testing::TempDir& trained_runs() {
   static testing::TempDir* dir = [] {
     auto* d = new testing::TempDir();
@@ -48,6 +49,15 @@ name = "pixel"
   return *dir;
 }
 
+// The folder of a cell of runs/tiny, by its group ("none", "pixel").
+std::string run_of(const std::string& group) {
+  for (const CellResult& c : read_comparison(trained_runs().file("runs/tiny"))) {
+    if (c.group == group) return trained_runs().file("runs/tiny/" + c.id);
+  }
+  ADD_FAILURE() << "no cell of group " << group;
+  return "";
+}
+
 TEST(EvalCommand, EvaluatesEveryRunOfAComparisonFolderAndWritesRecords) {
   const testing::TempDir& dir = trained_runs();
   std::ofstream(dir.file("quick.toml")) << R"([eval]
@@ -65,7 +75,7 @@ search_steps = 8
       << err;
   for (const std::string label : {"none", "pixel"}) {
     SCOPED_TRACE(label);
-    const std::string base = dir.file("runs/tiny/" + label + "/robustness-quick");
+    const std::string base = run_of(label) + "/robustness-quick";
     const record::RobustnessRecord r = read_robustness_record(base + ".pb");
     EXPECT_EQ(r.label(), label);
     EXPECT_EQ(r.samples_size(), 6);
@@ -75,8 +85,8 @@ search_steps = 8
     EXPECT_NE(r.effective_eval_config().find("name = \"fgsm\""), std::string::npos);
   }
   // Both models attacked on the same samples, side by side at the end.
-  EXPECT_EQ(read_robustness_record(dir.file("runs/tiny/none/robustness-quick.pb")).samples(3),
-            read_robustness_record(dir.file("runs/tiny/pixel/robustness-quick.pb")).samples(3));
+  EXPECT_EQ(read_robustness_record(run_of("none") + "/robustness-quick.pb").samples(3),
+            read_robustness_record(run_of("pixel") + "/robustness-quick.pb").samples(3));
   EXPECT_NE(out.find("Linf median (mean)"), std::string::npos) << out;
 }
 
@@ -95,14 +105,14 @@ TEST(ExportCommand, WritesTorchScriptThatAgreesWithTheTrainedModel) {
   const testing::TempDir& dir = trained_runs();
   const std::string file = dir.file("none.torchscript.pt");
   std::string out, err;
-  ASSERT_EQ(cli({"export", dir.file("runs/tiny/none"), "--torchscript", file}, &out, &err), 0)
+  ASSERT_EQ(cli({"export", run_of("none"), "--torchscript", file}, &out, &err), 0)
       << err;
   torch::jit::Module exported = torch::jit::load(file);
   Registry registry;
   PluginLoader loader(registry);
   ASSERT_TRUE(loader.load_directory(NEUROREG_PLUGIN_DIR).empty());
   TrainedModel trained =
-      load_trained_model(dir.file("runs/tiny/none"), loader, registry, torch::kCPU);
+      load_trained_model(run_of("none"), loader, registry, torch::kCPU);
   const torch::Tensor images = trained.data.test.images.slice(0, 0, 5);
   torch::NoGradGuard no_grad;
   EXPECT_TRUE(exported.forward({images}).toTensor().allclose(trained.model->forward(images),

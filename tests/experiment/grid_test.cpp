@@ -155,7 +155,7 @@ TEST(Grid, ErrorsNameTheFileLineColumnAndPath) {
   expect_error("", {"train.momentum=fast"},
                "override 'train.momentum=fast' = fast: PATH: [train] key 'momentum' must be a number");
   expect_error("", {"run.name=a,b"}, "run.name cannot vary");
-  expect_error("", {"run.threads=1,2"}, "would compute the same thing");
+  expect_error("", {"run.threads=1,2"}, "would train the same model");
 }
 
 TEST(Cli, FlagsACommandDoesNotReadAreErrors) {

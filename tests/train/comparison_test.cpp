@@ -135,6 +135,50 @@ TEST(Comparison, JobsRunCellsInTheirOwnProcesses) {
   }
 }
 
+TEST(Comparison, ANewEvaluationEvaluatesTheTrainedCellsWithoutTrainingThemAgain) {
+  testing::TempDir dir;
+  const std::string config = dir.file("tiny.toml");
+  std::ofstream(config) << tiny_config(dir.file("runs"));
+  std::ofstream(dir.file("quick.toml")) << R"([eval]
+samples = 4
+noise_sigmas = []
+corruptions = []
+[[attack]]
+name = "fgsm"
+search_steps = 4
+)";
+  std::string out, err;
+  ASSERT_EQ(cli({"compare", config}, &out, &err), 0) << err;
+  const std::vector<CellResult> before = read_comparison(dir.file("runs/tiny"));
+  ASSERT_EQ(cli({"compare", config, "eval.noise_sigmas=[0.5]",
+                 "eval.config=" + dir.file("quick.toml")},
+                &out, &err),
+            0)
+      << err;
+  EXPECT_NE(out.find("2 cells (regularizers), 0 finished, 2 to run"), std::string::npos) << out;
+  EXPECT_NE(out.find("trained; evaluating it"), std::string::npos) << out;
+  const std::vector<CellResult> after = read_comparison(dir.file("runs/tiny"));
+  ASSERT_EQ(after.size(), 2u);
+  for (size_t i = 0; i < after.size(); ++i) {
+    SCOPED_TRACE(after[i].label);
+    EXPECT_EQ(after[i].id, before[i].id);
+    EXPECT_EQ(after[i].run.attempts(), 1);
+    EXPECT_EQ(after[i].run.started_at(), before[i].run.started_at());
+    EXPECT_EQ(after[i].run.epochs(1).loss(), before[i].run.epochs(1).loss());
+    ASSERT_EQ(after[i].run.evaluation().noise_size(), 1);
+    EXPECT_DOUBLE_EQ(after[i].run.evaluation().noise(0).sigma(), 0.5);
+    ASSERT_EQ(after[i].robustness.size(), 1u);
+    EXPECT_EQ(after[i].robustness[0].samples_size(), 4);
+  }
+  // Now everything is current: nothing runs.
+  ASSERT_EQ(cli({"compare", config, "eval.noise_sigmas=[0.5]",
+                 "eval.config=" + dir.file("quick.toml")},
+                &out, &err),
+            0)
+      << err;
+  EXPECT_NE(out.find("2 cells (regularizers), 2 finished, 0 to run"), std::string::npos) << out;
+}
+
 TEST(Cli, ConfigCheckReportsTheFirstErrorAndExitsOne) {
   testing::TempDir dir;
   const std::string config = dir.file("bad.toml");
