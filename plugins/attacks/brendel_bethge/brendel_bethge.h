@@ -1,11 +1,11 @@
 // Shared pieces of the Brendel–Bethge family ("Accurate, reliable and fast
 // robustness evaluation", Brendel, Rauber, Kümmerer, Ustyuzhaninov & Bethge,
 // NeurIPS 2019): the boundary-following loop every norm shares, the
-// trust-region subproblem it hands to a per-norm solver, and the exact 1-D
-// root finder the solvers are built on.
+// trust-region subproblem it hands to a per-norm solver, and the 1-D root
+// finder the solvers are built on.
 //
-// Each step linearises the decision boundary at the current adversarial x and
-// asks the norm's solver for the step δ that
+// Each step linearises the decision boundary at the current point x and asks
+// the norm's solver for the step δ that
 //   minimises ‖x + δ − x0‖_p   subject to   b·δ = c   (land on the linearised boundary)
 //                                            0 ≤ x + δ ≤ 1   (the image box)
 //                                            ‖δ‖₂ ≤ r   (trust region)

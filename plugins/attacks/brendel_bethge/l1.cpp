@@ -8,10 +8,11 @@
 // coordinate's minimiser is the ridge point v = νb_i pulled towards dx_i by a
 // soft threshold of τ, then clipped to the box:
 //   δ_i = clip(dx_i + soft(νb_i − dx_i, τ), lo_i, hi_i).
-// b·δ is piecewise linear and nondecreasing in ν, so a safeguarded Newton
-// search finds the ν meeting b·δ = c; the step's L2 norm grows
-// with τ, so a bisection on log τ meets the trust region. Coordinates inside
-// the threshold return exactly to the original: the steps stay sparse.
+// b·δ is piecewise linear and nondecreasing in ν (four breakpoints per
+// coordinate), so piecewise_linear_root finds the ν meeting b·δ = c; the
+// step's L2 norm grows with τ, so a bisection on log τ meets the trust region.
+// Coordinates inside the threshold return exactly to the original: the steps
+// stay sparse.
 #include <torch/torch.h>
 
 #include <cmath>
