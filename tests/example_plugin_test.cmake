@@ -47,7 +47,14 @@ name = \"decorrelate\"
 alpha = 1
 ")
 run("${prefix}/bin/neuroreg" train "${WORK_DIR}/example.toml")
-if(NOT EXISTS "${WORK_DIR}/runs/example/decorrelate/record.pb")
+file(GLOB records "${WORK_DIR}/runs/example/decorrelate-seed0-*/record.pb")
+if(NOT records)
   message(FATAL_ERROR "no run record written:\n${out}\n${err}")
 endif()
+# The record formats are installed for other tools to read the records.
+foreach(proto run_record robustness_record tensorboard_event)
+  if(NOT EXISTS "${prefix}/share/neuroreg/proto/neuroreg/${proto}.proto")
+    message(FATAL_ERROR "${proto}.proto is not installed under ${prefix}/share/neuroreg/proto")
+  endif()
+endforeach()
 message(STATUS "example plugin built out of tree, loaded and trained:\n${out}")

@@ -164,6 +164,12 @@ absl::StatusOr<RunConfig> run_config_from_table(const toml::table& root, const s
   for (const auto& [key, node] : root) {
     bool known = false;
     for (const char* s : kSections) known |= key.str() == s;
+    if (key.str() == "grid") {
+      return absl::InvalidArgumentError(
+          position(path, key.source()) +
+          "[grid] is read by compare, train, run-cell and config check; this command takes a "
+          "config without one");
+    }
     if (!known) {
       return absl::InvalidArgumentError(
           position(path, key.source()) + "unknown section '" + std::string(key.str()) +

@@ -1,4 +1,5 @@
 #include "config/run_config.h"
+#include "experiment/grid.h"
 #include "robustness/eval_config.h"
 
 #include <gtest/gtest.h>
@@ -145,6 +146,9 @@ TEST(ShippedConfigs, AllPassConfigCheck) {
   Registry& registry = const_cast<Registry&>(testing::builtin_registry());
   PluginLoader loader(registry);
   int checked = 0, evals = 0;
+  // Paths in configs (targets, eval configs) are relative to the repository root.
+  const std::filesystem::path here = std::filesystem::current_path();
+  std::filesystem::current_path(NEUROREG_SOURCE_DIR);
   for (const auto& entry : std::filesystem::recursive_directory_iterator(
            std::string(NEUROREG_SOURCE_DIR) + "/configs")) {
     if (entry.path().extension() != ".toml") continue;
@@ -156,10 +160,11 @@ TEST(ShippedConfigs, AllPassConfigCheck) {
       ++evals;
       continue;
     }
-    auto config = load_run_config(entry.path().string(), loader, registry);
-    EXPECT_TRUE(config.ok()) << config.status().message();
+    auto grid = load_grid(entry.path().string(), {}, loader, registry);
+    EXPECT_TRUE(grid.ok()) << grid.status().message();
     ++checked;
   }
+  std::filesystem::current_path(here);
   EXPECT_GE(checked, 9);
   EXPECT_GE(evals, 4);
 }
