@@ -53,8 +53,10 @@ void Progress::step(const StepProgress& p) {
   const double dt = std::chrono::duration<double>(now - last_step_).count();
   last_step_ = now;
   // The first step of a cell also holds its setup; leave it out of the rate.
+  // A moving average (about the last 100 steps) follows a machine whose load
+  // changes, and a regularizer that costs more per step than the last.
   if (p.step > 1) {
-    step_seconds_ = (step_seconds_ * steps_seen_ + dt) / (steps_seen_ + 1);
+    step_seconds_ = steps_seen_ == 0 ? dt : 0.99 * step_seconds_ + 0.01 * dt;
     ++steps_seen_;
   }
   steps_per_cell_ = p.steps * p.epochs;

@@ -39,7 +39,7 @@ class Progress {
   std::string label_;
   bool line_open_ = false;
   int64_t steps_per_cell_ = 0;
-  // Measured in this process: seconds per training step, over every step seen.
+  // Measured in this process: seconds per training step, a moving average.
   double step_seconds_ = 0;
   int64_t steps_seen_ = 0;
   std::chrono::steady_clock::time_point last_step_, last_draw_;
