@@ -194,8 +194,9 @@ int target_command(const NeuralArgs& args, const std::vector<std::string>& scans
   const fs::path root(args.out);
   sdk::save_similarity_target(targets.data, (root / "data").string());
   if (!models.empty()) sdk::save_similarity_target(targets.model, (root / "model").string());
-  write_target_report(report, (root / "report").string());
+  const std::vector<std::string> warnings = write_target_report(report, (root / "report").string());
   out << format_target_report(report);
+  for (const std::string& warning : warnings) err << "neuroreg: warning: " << warning << "\n";
   out << absl::StrFormat("wrote %s/data%s and %s/report\n", args.out,
                          models.empty() ? "" : ", " + args.out + "/model", args.out);
   return 0;

@@ -6,7 +6,9 @@
 
 #include <cmath>
 #include <filesystem>
+#include <stdexcept>
 
+#include "report/gnuplot.h"
 #include "report/pictures.h"
 
 namespace neuroreg {
@@ -80,46 +82,81 @@ std::string format_target_report(const TargetReport& r) {
   return text;
 }
 
-void write_target_report(const TargetReport& r, const std::string& dir) {
+std::vector<std::string> write_target_report(const TargetReport& r, const std::string& dir,
+                                             const std::string& gnuplot_program) {
   namespace fs = std::filesystem;
   const fs::path root(dir);
-  std::string legend = "\npictures (first scan, " +
-                       fs::path(r.scans.front().dir).filename().string() + "):\n" +
-                       "  similarity_oracle_images.png  S_oracle";
-  if (r.s_model.defined()) legend += " | S_model";
-  if (r.s_true.defined()) legend += " | S_true";
-  legend +=
-      ", the oracle images ordered by clustering S_oracle, each panel scaled to its largest "
-      "off-diagonal |S| (blue negative, white 0, red positive)\n"
-      "  fig1d_scatter.svg             single-trial S_data and S_model against S_oracle\n";
-  sdk::write_file_atomically((root / "report.txt").string(), format_target_report(r) + legend);
+  const ScanReport& first = r.scans.front();
+  const std::string scan = fs::path(first.dir).filename().string();
+  std::vector<std::string> warnings;
+  std::string pictures = "\npictures (first scan, " + scan + "):\n";
 
   // Fig. 1A/B: ordered by clustering S_oracle, so the same order serves all.
-  // Each panel on its own scale (its largest off-diagonal |S| at full
-  // colour): single-trial S_oracle values are far smaller than S_model's,
-  // and the structure, not the range, is what the picture compares.
-  std::vector<torch::Tensor> panels;
-  for (const torch::Tensor& s : {r.s_oracle, r.s_model, r.s_true}) {
-    if (!s.defined()) continue;
-    const torch::Tensor off = s - torch::diag(s.diagonal());
-    panels.push_back(s / off.abs().max().clamp_min(1e-12));
+  // Each panel on its own scale (its colour bar says which): single-trial
+  // S_oracle values are far smaller than S_model's, and the structure, not
+  // the range, is what the picture compares.
+  MatrixFigure matrices;
+  matrices.title = absl::StrFormat(
+      "Similarity of the %d oracle images (%s), ordered by clustering S_oracle; each panel on "
+      "its own scale",
+      r.s_oracle.size(0), scan);
+  matrices.axis_label = "oracle image (cluster order)";
+  matrices.panels.push_back({"S_oracle (Eq. 3)", r.s_oracle});
+  if (r.s_model.defined()) matrices.panels.push_back({"S_model (Eq. 6)", r.s_model});
+  if (r.s_true.defined()) matrices.panels.push_back({"S_true (noise-free rates)", r.s_true});
+  matrices.order = cluster_order(r.s_oracle);
+  const std::string matrices_file = "similarity_oracle_images.svg";
+  const fs::path matrices_path = root / matrices_file;
+  std::string problem;
+  const std::string gnuplot = find_gnuplot(gnuplot_program);
+  if (gnuplot.empty()) {
+    problem =
+        "gnuplot (" + gnuplot_program + ") is not installed; tools/setup installs it (gnuplot-nox)";
+  } else {
+    std::string svg;
+    try {
+      svg = draw_matrix_figure(matrices, gnuplot);
+    } catch (const std::runtime_error& e) {
+      problem = e.what();
+    }
+    if (problem.empty()) sdk::write_file_atomically(matrices_path.string(), svg);
   }
-  const std::vector<int64_t> order = cluster_order(r.s_oracle);
-  write_matrices_png(panels, order, (root / "similarity_oracle_images.png").string(), -1.0, 1.0, 4);
+  if (problem.empty()) {
+    std::string panels;
+    for (const MatrixPanel& panel : matrices.panels) {
+      panels += (panels.empty() ? "" : " | ") + panel.title.substr(0, panel.title.find(' '));
+    }
+    pictures += absl::StrFormat("  %-30s %s", matrices_file, panels) +
+                ", the oracle images ordered by clustering S_oracle, each panel on its own "
+                "scale (colour bar: blue negative, white 0, red positive)\n";
+  } else {
+    // Never leave an older run's picture next to this run's table.
+    std::error_code ignored;
+    fs::remove(matrices_path, ignored);
+    pictures += absl::StrFormat("  %-30s not drawn: %s\n", matrices_file, problem);
+    warnings.push_back(matrices_path.string() + " not drawn: " + problem);
+  }
 
   std::vector<ScatterSeries> series;
-  series.push_back({"S_data (single trials)", to_vector(r.single_trial_oracle),
-                    to_vector(r.single_trial_pairs), "#888888"});
+  series.push_back({absl::StrFormat("S_data, r = %.2f", first.r_data_oracle),
+                    to_vector(r.single_trial_oracle), to_vector(r.single_trial_pairs), "#888888"});
   if (r.model_pairs.defined()) {
-    series.push_back({"S_model", to_vector(r.model_oracle), to_vector(r.model_pairs), "#d62728"});
+    series.push_back({absl::StrFormat("S_model, r = %.2f", first.r_model_oracle),
+                      to_vector(r.model_oracle), to_vector(r.model_pairs), "#d62728"});
   }
   ScatterAxes axes;
-  axes.title = "Fig. 1D: similarities of pairs of oracle images (" +
-               fs::path(r.scans.front().dir).filename().string() + ")";
-  axes.x_label = "S_oracle";
-  axes.y_label = "S_data, S_model";
+  axes.title = "Fig. 1D: similarity of pairs of oracle images (" + scan + ")";
+  axes.x_label = "S_oracle (Eq. 3), averaged over repeats";
+  axes.y_label = r.model_pairs.defined() ? "S_data (Eq. 2, single trials) or S_model (Eq. 6)"
+                                         : "S_data (Eq. 2, single trials)";
   axes.diagonal = true;
-  write_scatter_svg(series, axes, (root / "fig1d_scatter.svg").string());
+  const std::string scatter_file = "fig1d_scatter.svg";
+  write_scatter_svg(series, axes, (root / scatter_file).string());
+  pictures += absl::StrFormat("  %-30s %s", scatter_file,
+                              "single-trial S_data and S_model against S_oracle\n");
+
+  sdk::write_file_atomically((root / "report.txt").string(), format_target_report(r) + pictures);
+  return warnings;
 }
 
 }  // namespace neuroreg

@@ -1,13 +1,14 @@
 #include "report/pictures.h"
 
 #include <neuroreg/sdk/atomic_file.h>
-#include <png.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <stdexcept>
 #include <string>
+
+#include "report/gnuplot.h"
 
 namespace neuroreg {
 namespace {
@@ -120,18 +121,18 @@ std::string shape_of(const torch::Tensor& matrix) {
 }
 
 // ---------------------------------------------------------------------------
-// PNG
+// Heatmaps
 
-void check_order(const std::vector<int64_t>& order, int64_t images, const std::string& path) {
+void check_order(const std::vector<int64_t>& order, int64_t images, const std::string& figure) {
   if (static_cast<int64_t>(order.size()) != images) {
-    throw std::invalid_argument(path + ": the order has " + std::to_string(order.size()) +
+    throw std::invalid_argument(figure + ": the order has " + std::to_string(order.size()) +
                                 " entries for a [" + std::to_string(images) + ", " +
                                 std::to_string(images) + "] matrix");
   }
   std::vector<bool> seen(images, false);
   for (const int64_t i : order) {
     if (i < 0 || i >= images || seen[i]) {
-      throw std::invalid_argument(path + ": the order is not a permutation of 0.." +
+      throw std::invalid_argument(figure + ": the order is not a permutation of 0.." +
                                   std::to_string(images - 1) + " (" + std::to_string(i) +
                                   " is out of range or repeated)");
     }
@@ -139,41 +140,31 @@ void check_order(const std::vector<int64_t>& order, int64_t images, const std::s
   }
 }
 
-void check_matrices(const std::vector<torch::Tensor>& matrices, const std::string& path) {
-  if (matrices.empty()) throw std::invalid_argument(path + ": no matrix to draw");
-  for (std::size_t m = 0; m < matrices.size(); ++m) {
-    const std::string which = matrices.size() == 1 ? "the matrix" : "matrix " + std::to_string(m);
-    if (!is_square(matrices[m]) || matrices[m].size(0) == 0) {
-      throw std::invalid_argument(path + ": " + which + " must be square and not empty, got " +
-                                  shape_of(matrices[m]));
+void check_panels(const std::vector<MatrixPanel>& panels, const std::string& figure) {
+  if (panels.empty()) throw std::invalid_argument(figure + ": no matrix to draw");
+  for (const MatrixPanel& panel : panels) {
+    const std::string which = figure + ": panel '" + panel.title + "'";
+    if (!is_square(panel.matrix) || panel.matrix.size(0) == 0) {
+      throw std::invalid_argument(which + " must be square and not empty, got " +
+                                  shape_of(panel.matrix));
     }
-    if (matrices[m].sizes() != matrices[0].sizes()) {
-      throw std::invalid_argument(path + ": " + which + " is " + shape_of(matrices[m]) +
-                                  " but matrix 0 is " + shape_of(matrices[0]));
+    if (panel.matrix.sizes() != panels[0].matrix.sizes()) {
+      throw std::invalid_argument(which + " is " + shape_of(panel.matrix) + " but panel '" +
+                                  panels[0].title + "' is " + shape_of(panels[0].matrix));
+    }
+    if (!torch::isfinite(panel.matrix).all().item<bool>()) {
+      throw std::invalid_argument(which + " has values that are not finite");
     }
   }
 }
 
-// PNG allows 2³¹ − 1 pixels a side; readers (libpng included) refuse more
-// than a million, and a picture this large is a mistake anyway.
-constexpr int64_t kMaxSide = 1000000;
-constexpr int64_t kMaxBytes = int64_t{1} << 30;
-
-void encode_png(const std::vector<uint8_t>& rgb, int64_t width, int64_t height,
-                const std::string& path) {
-  sdk::write_atomically_with(path, [&](const std::string& tmp) {
-    png_image image{};
-    image.version = PNG_IMAGE_VERSION;
-    image.width = static_cast<png_uint_32>(width);
-    image.height = static_cast<png_uint_32>(height);
-    image.format = PNG_FORMAT_RGB;
-    if (!png_image_write_to_file(&image, tmp.c_str(), /*convert_to_8bit=*/0, rgb.data(),
-                                 static_cast<png_int_32>(width * 3), /*colormap=*/nullptr)) {
-      const std::string why = image.message;
-      png_image_free(&image);
-      throw std::runtime_error(path + ": cannot write the PNG: " + why);
-    }
-  });
+// Shortest text of `value` to `digits` significant digits, '.' whatever the
+// locale.
+std::string general(double value, int digits) {
+  char buffer[64];
+  const auto end =
+      std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::general, digits).ptr;
+  return std::string(buffer, end);
 }
 
 // ---------------------------------------------------------------------------
@@ -385,74 +376,81 @@ std::vector<int64_t> cluster_order(const torch::Tensor& similarity) {
   return AverageLinkage(std::move(distance), n).leaf_order();
 }
 
-std::array<uint8_t, 3> diverging_colour(double value, double lo, double hi) {
-  if (!(lo < hi)) {
-    throw std::invalid_argument("diverging_colour: the range [" + std::to_string(lo) + ", " +
-                                std::to_string(hi) + "] is empty");
+double colour_limit(const torch::Tensor& matrix) {
+  const torch::Tensor s = as_doubles(matrix);
+  if (s.dim() != 2 || s.numel() == 0) return 1.0;
+  torch::Tensor off = s.abs().masked_fill(torch::eye(s.size(0), s.size(1), torch::kBool), 0.0);
+  off = off.masked_fill(~torch::isfinite(off), 0.0);
+  const double m = off.max().item<double>();
+  return m > 0 ? m : 1.0;
+}
+
+std::string colour_tick_label(double value) { return general(value, 3); }
+
+std::string matrix_figure_script(const MatrixFigure& figure) {
+  const std::string name = "matrix figure '" + figure.title + "'";
+  check_panels(figure.panels, name);
+  const int64_t images = figure.panels[0].matrix.size(0);
+  check_order(figure.order, images, name);
+  if (figure.panel_width < 160 || figure.height < 160) {
+    throw std::invalid_argument(name + ": a panel needs at least 160×160 pixels, got " +
+                                std::to_string(figure.panel_width) + "×" +
+                                std::to_string(figure.height));
   }
-  if (std::isnan(value)) return {160, 160, 160};
+
+  const auto panels = static_cast<int>(figure.panels.size());
+  std::string s = "set terminal svg size " + std::to_string(panels * figure.panel_width) + "," +
+                  std::to_string(figure.height) +
+                  " dynamic noenhanced font 'sans,12' background rgb 'white'\n"
+                  "set encoding utf8\nset output\n";
   // ColorBrewer's RdBu, reversed so that blue is low, with a pure white
   // middle so that "no similarity" reads as blank paper.
-  static const double kStops[5][3] = {
-      {5, 48, 97}, {67, 147, 195}, {255, 255, 255}, {214, 96, 77}, {103, 0, 31}};
-  const double t = std::clamp((value - lo) / (hi - lo), 0.0, 1.0) * 4;
-  const int segment = std::min(static_cast<int>(t), 3);
-  const double along = t - segment;
-  std::array<uint8_t, 3> rgb{};
-  for (int c = 0; c < 3; ++c) {
-    const double v = kStops[segment][c] + (kStops[segment + 1][c] - kStops[segment][c]) * along;
-    rgb[c] = static_cast<uint8_t>(std::lround(v));
-  }
-  return rgb;
-}
-
-void write_matrix_png(const torch::Tensor& matrix, const std::vector<int64_t>& order,
-                      const std::string& path, double lo, double hi, int cell_pixels) {
-  write_matrices_png({matrix}, order, path, lo, hi, cell_pixels, /*gap_pixels=*/0);
-}
-
-void write_matrices_png(const std::vector<torch::Tensor>& matrices,
-                        const std::vector<int64_t>& order, const std::string& path, double lo,
-                        double hi, int cell_pixels, int gap_pixels) {
-  check_matrices(matrices, path);
-  const int64_t images = matrices[0].size(0);
-  check_order(order, images, path);
-  if (!(std::isfinite(lo) && std::isfinite(hi) && lo < hi)) {
-    throw std::invalid_argument(path + ": the colour range [" + std::to_string(lo) + ", " +
-                                std::to_string(hi) + "] is empty");
-  }
-  if (cell_pixels < 1 || gap_pixels < 0) {
-    throw std::invalid_argument(path + ": cells need at least 1 pixel and gaps at least 0, got " +
-                                std::to_string(cell_pixels) + " and " + std::to_string(gap_pixels));
-  }
-  const auto panels = static_cast<int64_t>(matrices.size());
-  const int64_t side = images * cell_pixels;
-  const int64_t width = panels * side + (panels - 1) * gap_pixels, height = side;
-  if (width > kMaxSide || height > kMaxSide || width * height * 3 > kMaxBytes) {
-    throw std::invalid_argument(path + ": a " + std::to_string(width) + "×" +
-                                std::to_string(height) + " picture is too large");
-  }
-
-  std::vector<uint8_t> rgb(static_cast<std::size_t>(width * height * 3), 255);
-  for (int64_t m = 0; m < panels; ++m) {
-    const torch::Tensor values = as_doubles(matrices[m]);
+  s += "set palette defined (0 '#053061', 1 '#4393c3', 2 '#ffffff', 3 '#d6604d', 4 '#67001f')\n";
+  s += "set size ratio -1\nset tics out nomirror\nset border front\nunset key\n";
+  s += "set xlabel " + gnuplot_quote(figure.axis_label) + "\n";
+  s += "set ylabel " + gnuplot_quote(figure.axis_label) + "\n";
+  const std::string last = general(static_cast<double>(images) - 0.5, 17);
+  // Rows grow downwards, as in a printed matrix.
+  s += "set xrange [-0.5:" + last + "]\nset yrange [" + last + ":-0.5]\n";
+  s += "set multiplot layout 1," + std::to_string(panels) + " title " +
+       gnuplot_quote(figure.title) + "\n";
+  for (int p = 0; p < panels; ++p) {
+    const MatrixPanel& panel = figure.panels[p];
+    const torch::Tensor values = as_doubles(panel.matrix);
     const double* v = values.data_ptr<double>();
-    const int64_t left = m * (side + gap_pixels);
+    s += "$panel" + std::to_string(p) + " << EOD\n";
     for (int64_t r = 0; r < images; ++r) {
-      // Paint the first pixel row of this row of cells, then copy it down.
-      uint8_t* first = rgb.data() + (r * cell_pixels * width + left) * 3;
       for (int64_t c = 0; c < images; ++c) {
-        const auto colour = diverging_colour(v[order[r] * images + order[c]], lo, hi);
-        for (int64_t k = 0; k < cell_pixels; ++k) {
-          std::copy(colour.begin(), colour.end(), first + (c * cell_pixels + k) * 3);
-        }
+        if (c > 0) s += ' ';
+        s += general(v[figure.order[r] * images + figure.order[c]], 7);
       }
-      for (int64_t k = 1; k < cell_pixels; ++k) {
-        std::copy(first, first + side * 3, first + k * width * 3);
-      }
+      s += '\n';
     }
+    s += "EOD\n";
+    const double m = colour_limit(panel.matrix);
+    const std::string lo = general(-m, 17), hi = general(m, 17);
+    s += "set title " + gnuplot_quote(panel.title) + "\n";
+    s += "set cbrange [" + lo + ":" + hi + "]\n";
+    s += "set cbtics (" + gnuplot_quote(colour_tick_label(-m)) + " " + lo + ", '0' 0, " +
+         gnuplot_quote(colour_tick_label(m)) + " " + hi + ")\n";
+    s += "plot $panel" + std::to_string(p) + " matrix with image\n";
   }
-  encode_png(rgb, width, height, path);
+  return s + "unset multiplot\n";
+}
+
+std::string draw_matrix_figure(const MatrixFigure& figure, const std::string& gnuplot) {
+  std::string svg = run_gnuplot(gnuplot, matrix_figure_script(figure), figure.title);
+  if (svg.find("<svg") == std::string::npos) {
+    throw std::runtime_error("figure " + figure.title + ": gnuplot wrote no SVG");
+  }
+  // gnuplot embeds each heatmap as a PNG of one pixel per cell, which a
+  // browser would smooth into a blur when scaling it up.
+  const std::string image = "<image ", sharp = "<image style='image-rendering:pixelated' ";
+  for (std::size_t at = svg.find(image); at != std::string::npos;
+       at = svg.find(image, at + sharp.size())) {
+    svg.replace(at, image.size(), sharp);
+  }
+  return svg;
 }
 
 void write_scatter_svg(const std::vector<ScatterSeries>& series, const ScatterAxes& axes,

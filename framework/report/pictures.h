@@ -7,18 +7,18 @@
 // order (usually S_oracle's) is reused for every matrix of a figure, so that
 // S_model and S_data are read against the same blocks:
 //
-//   std::vector<int64_t> order = cluster_order(s_oracle);
-//   write_matrices_png({s_oracle, s_model, s_data}, order, "fig1b.png", -1, 1, 4);
+//   MatrixFigure figure{"Fig. 1B", "image (cluster order)",
+//                       {{"S_oracle", s_oracle}, {"S_model", s_model}}, cluster_order(s_oracle)};
+//   std::string svg = draw_matrix_figure(figure, find_gnuplot());
 //   write_scatter_svg({{"S_data", x, y_data, ""}, {"S_model", x, y_model, ""}}, axes,
 //                     "fig1d.svg");
 //
-// PNGs are encoded with libpng, SVGs are plain text; both are written
-// atomically, so a figure is either the old one or the new one.
+// Heatmaps are drawn by gnuplot (report/gnuplot.h) as SVG; the scatter plot
+// is SVG written here, atomically, so it is either the old one or the new one.
 #pragma once
 
 #include <torch/types.h>
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -35,24 +35,48 @@ namespace neuroreg {
 /// Throws std::invalid_argument for a non-square or non-finite matrix.
 std::vector<int64_t> cluster_order(const torch::Tensor& similarity);
 
-/// The heatmap colour of `value`: blue at `lo`, white halfway between `lo`
-/// and `hi`, red at `hi`, values outside [lo, hi] clamped; NaN is grey.
-std::array<uint8_t, 3> diverging_colour(double value, double lo, double hi);
+/// One heatmap of a MatrixFigure.
+struct MatrixPanel {
+  std::string title;     ///< e.g. "S_oracle (Eq. 3)"
+  torch::Tensor matrix;  ///< I×I, the same I in every panel of a figure
+};
 
-/// Writes matrix[order][order] as an RGB PNG, each entry a square of
-/// cell_pixels × cell_pixels pixels coloured by diverging_colour(·, lo, hi).
-/// `order` must be a permutation of 0..I−1 (e.g. cluster_order's). Throws
-/// std::invalid_argument for bad arguments and std::runtime_error when the
-/// file cannot be written; both name the path.
-void write_matrix_png(const torch::Tensor& matrix, const std::vector<int64_t>& order,
-                      const std::string& path, double lo, double hi, int cell_pixels);
+/// Square matrices side by side as heatmaps, each titled, with labelled axes
+/// and a colour bar of its own scale.
+struct MatrixFigure {
+  std::string title;       ///< over all panels
+  std::string axis_label;  ///< of both axes of every panel
+  std::vector<MatrixPanel> panels;
+  /// A permutation of 0..I−1 (e.g. cluster_order's): row and column k of
+  /// every panel show image order[k].
+  std::vector<int64_t> order;
+  int panel_width = 460;  ///< pixels, one panel with its colour bar
+  int height = 440;       ///< pixels, the whole picture
+};
 
-/// Several I×I matrices side by side in one PNG ("S_oracle | S_model |
-/// S_data"), all in the same order and colour scale, separated by white
-/// columns gap_pixels wide.
-void write_matrices_png(const std::vector<torch::Tensor>& matrices,
-                        const std::vector<int64_t>& order, const std::string& path, double lo,
-                        double hi, int cell_pixels, int gap_pixels = 8);
+/// A panel's colour scale is [−m, m] with m its largest finite off-diagonal
+/// |S| (an image's similarity with itself would swamp the rest), or 1 when
+/// there is none or it is 0.
+double colour_limit(const torch::Tensor& matrix);
+
+/// A colour-bar tick label: `value` to 3 significant digits ("-0.0417").
+std::string colour_tick_label(double value);
+
+/// The gnuplot script that writes the figure as SVG to standard output: a
+/// multiplot under the figure's title, one panel per matrix showing
+/// matrix[order][order] (row 0 at the top) in a diverging colour map (blue
+/// −m, white 0, red m; ColorBrewer's RdBu) with its title, both axes labelled
+/// and a colour bar ticked at −m, 0 and m (m = colour_limit). The values
+/// travel inside the script. Throws std::invalid_argument, naming the figure,
+/// for no panels, panels that are not square, empty or of different sizes,
+/// non-finite values, or an order that is not a permutation.
+std::string matrix_figure_script(const MatrixFigure& figure);
+
+/// Draws the figure with gnuplot (the executable, e.g. find_gnuplot's) and
+/// returns the SVG, its heatmaps marked to be shown with sharp cells
+/// (image-rendering: pixelated) rather than blurred when scaled up. Throws
+/// as matrix_figure_script and run_gnuplot do.
+std::string draw_matrix_figure(const MatrixFigure& figure, const std::string& gnuplot);
 
 /// One set of points of a scatter plot. An empty colour takes the next one
 /// of a colour-blind-safe palette.

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "report/report_tools.h"
 #include "support/builtin_plugins.h"
 #include "support/cli_runner.h"
 #include "support/tiny_scans.h"
@@ -15,6 +16,7 @@ namespace neuroreg {
 namespace {
 
 using testing::cli;
+using testing::read_text;
 
 TEST(NeuralCommands, FitThenTargetWritesModelsTargetsAndTheReport) {
   testing::TempDir dir;
@@ -40,9 +42,23 @@ TEST(NeuralCommands, FitThenTargetWritesModelsTargetsAndTheReport) {
             0)
       << err;
   EXPECT_NE(out.find("r(model,oracle)"), std::string::npos) << out;
+  EXPECT_EQ(err, "") << "gnuplot drew the pictures without a warning";
   for (const char* file : {"data/embeddings.npy", "model/embeddings.npy", "report/report.txt",
-                           "report/similarity_oracle_images.png", "report/fig1d_scatter.svg"}) {
+                           "report/similarity_oracle_images.svg", "report/fig1d_scatter.svg"}) {
     EXPECT_TRUE(std::filesystem::exists(dir.file("targets/") + file)) << file;
+  }
+  // The pictures say what they show: panel titles, axis labels, colour bars
+  // (ticked at each panel's ±m and 0), the scatter's title and legend.
+  const std::string matrices = read_text(dir.file("targets/report/similarity_oracle_images.svg"));
+  for (const char* text : {"S_oracle (Eq. 3)", "S_model (Eq. 6)", "S_true (noise-free rates)",
+                           "oracle image (cluster order)", "0"}) {
+    EXPECT_NE(matrices.find("<text>" + std::string(text) + "</text>"), std::string::npos) << text;
+  }
+  EXPECT_NE(matrices.find("<text>-"), std::string::npos) << "each colour bar's low end";
+  const std::string scatter = read_text(dir.file("targets/report/fig1d_scatter.svg"));
+  for (const char* text : {">Fig. 1D: similarity of pairs of oracle images (animal1-scan1)<",
+                           ">S_oracle (Eq. 3), averaged over repeats<", ">S_model, r = "}) {
+    EXPECT_NE(scatter.find(text), std::string::npos) << text;
   }
 }
 

@@ -218,7 +218,7 @@ TEST(NeuralTargets, FittedModelsGiveANeuralModelTargetAndAReportWithPictures) {
   content << text.rdbuf();
   EXPECT_NE(content.str().find("r(model,oracle)"), std::string::npos);
   EXPECT_NE(content.str().find("ΔS_scan   (Eq. 4): std"), std::string::npos) << content.str();
-  EXPECT_TRUE(std::filesystem::exists(dir.file("report/similarity_oracle_images.png")));
+  EXPECT_TRUE(std::filesystem::exists(dir.file("report/similarity_oracle_images.svg")));
   EXPECT_TRUE(std::filesystem::exists(dir.file("report/fig1d_scatter.svg")));
 }
 

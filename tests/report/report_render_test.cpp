@@ -1,15 +1,17 @@
-// report.html as a browser shows it: Debian's headless Chromium renders the
-// page to a PNG (decoded with libpng: not blank) and dumps the DOM it built
-// (every inline figure has drawn lines), with console messages logged (none).
-// Set NEUROREG_REPORT_KEEP=DIR to keep the report and its screenshot there.
+// The reports as a browser shows them: Debian's headless Chromium renders
+// report.html to a PNG (decoded with libpng: not blank) and dumps the DOM it
+// built (every inline figure has drawn lines), with console messages logged
+// (none); it renders the neural report's SVG pictures alike (not blank).
+// Set NEUROREG_REPORT_KEEP=DIR to keep the reports and their screenshots there.
 #include <gtest/gtest.h>
-#include <png.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "neural/neural_report.h"
 #include "report/comparison_report.h"
+#include "report/neural_report_fixture.h"
 #include "report/report_fixtures.h"
 #include "report/report_tools.h"
 #include "support/builtin_plugins.h"
@@ -19,41 +21,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// Pixels darker than near-white in any channel, of all pixels.
-double inked_fraction(const std::string& png_path, int* width, int* height) {
-  png_image image{};
-  image.version = PNG_IMAGE_VERSION;
-  if (!png_image_begin_read_from_file(&image, png_path.c_str())) {
-    ADD_FAILURE() << png_path << ": " << image.message;
-    return 0;
-  }
-  image.format = PNG_FORMAT_RGB;
-  std::vector<uint8_t> pixels(PNG_IMAGE_SIZE(image));
-  if (!png_image_finish_read(&image, nullptr, pixels.data(), 0, nullptr)) {
-    ADD_FAILURE() << png_path << ": " << image.message;
-    return 0;
-  }
-  *width = static_cast<int>(image.width);
-  *height = static_cast<int>(image.height);
-  std::size_t inked = 0;
-  for (std::size_t i = 0; i + 2 < pixels.size(); i += 3) {
-    inked += pixels[i] < 230 || pixels[i + 1] < 230 || pixels[i + 2] < 230;
-  }
-  return static_cast<double>(inked) / (pixels.size() / 3);
-}
-
-std::string chromium_command(const std::string& chromium, const testing::TempDir& dir) {
-  // A profile of its own: parallel runs never share a lock; root needs --no-sandbox.
-  return "timeout 120 " + chromium + " --headless --no-sandbox --disable-gpu --hide-scrollbars " +
-         "--no-first-run --user-data-dir=" + dir.file("chromium-profile") + " ";
-}
+using testing::chromium_command;
+using testing::inked_fraction;
+using testing::read_text;
 
 TEST(ReportRender, ChromiumShowsEveryFigureWithoutConsoleErrors) {
   const std::string gnuplot = testing::require_program("gnuplot", "gnuplot-nox");
@@ -68,8 +38,9 @@ TEST(ReportRender, ChromiumShowsEveryFigureWithoutConsoleErrors) {
   const std::string url = "file://" + dir.file("grid/report.html");
 
   const std::string png = dir.file("report.png");
-  const auto shot = testing::run_command(chromium_command(chromium, dir) + "--screenshot=" + png +
-                                         " --window-size=1200,3000 " + url + " 2>/dev/null");
+  const auto shot = testing::run_command(chromium_command(chromium, dir.file("chromium-profile")) +
+                                         "--screenshot=" + png + " --window-size=1200,3000 " + url +
+                                         " 2>/dev/null");
   ASSERT_EQ(shot.status, 0) << "chromium --screenshot failed";
   ASSERT_TRUE(fs::exists(png));
   if (const char* keep = std::getenv("NEUROREG_REPORT_KEEP")) {
@@ -86,7 +57,7 @@ TEST(ReportRender, ChromiumShowsEveryFigureWithoutConsoleErrors) {
 
   const std::string log = dir.file("console.log");
   const auto dom =
-      testing::run_command(chromium_command(chromium, dir) +
+      testing::run_command(chromium_command(chromium, dir.file("chromium-profile")) +
                            "--enable-logging=stderr --v=0 --dump-dom " + url + " 2>" + log);
   ASSERT_EQ(dom.status, 0) << "chromium --dump-dom failed";
   std::istringstream lines(read_text(log));
@@ -107,6 +78,38 @@ TEST(ReportRender, ChromiumShowsEveryFigureWithoutConsoleErrors) {
     at = end;
   }
   EXPECT_EQ(drawn, figures);
+}
+
+TEST(ReportRender, ChromiumShowsTheNeuralReportsPictures) {
+  const std::string gnuplot = testing::require_program("gnuplot", "gnuplot-nox");
+  const std::string chromium = testing::require_program("chromium", "chromium");
+  if (gnuplot.empty() || chromium.empty()) return;
+  testing::TempDir dir;
+  ASSERT_TRUE(write_target_report(testing::example_target_report(), dir.file("report")).empty());
+  const char* keep = std::getenv("NEUROREG_REPORT_KEEP");
+  if (keep != nullptr) {
+    fs::create_directories(keep);
+    fs::copy(dir.file("report"), keep,
+             fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+  }
+  for (const std::string name : {"similarity_oracle_images", "fig1d_scatter"}) {
+    SCOPED_TRACE(name);
+    const std::string png = dir.file(name + ".png");
+    const auto shot = testing::run_command(
+        chromium_command(chromium, dir.file("chromium-profile")) + "--screenshot=" + png +
+        " --window-size=1400,600 file://" + dir.file("report/" + name + ".svg") + " 2>/dev/null");
+    ASSERT_EQ(shot.status, 0) << "chromium --screenshot failed";
+    if (keep != nullptr) {
+      fs::copy_file(png, fs::path(keep) / (name + ".png"), fs::copy_options::overwrite_existing);
+    }
+    int width = 0, height = 0;
+    const double inked = inked_fraction(png, &width, &height);
+    EXPECT_EQ(width, 1400);
+    EXPECT_EQ(height, 600);
+    // Three heatmaps cover about a third of the window; the scatter, a
+    // frame of dots and text, a few percent.
+    EXPECT_GT(inked, name == "fig1d_scatter" ? 0.01 : 0.2) << "the screenshot is (nearly) blank";
+  }
 }
 
 }  // namespace
