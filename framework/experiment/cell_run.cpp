@@ -1,12 +1,8 @@
 #include "experiment/cell_run.h"
 
 #include <absl/strings/str_format.h>
-#include <absl/time/clock.h>
-#include <absl/time/time.h>
-#include <google/protobuf/stubs/common.h>
 #include <neuroreg/sdk/atomic_file.h>
 #include <torch/torch.h>
-#include <torch/version.h>
 
 #include <chrono>
 #include <filesystem>
@@ -37,15 +33,9 @@ record::RunRecord new_record(const GridCell& cell, torch::Device device, int thr
   r.set_alpha(regularizer.options.get_float("alpha"));
   r.set_config_path(config.path);
   r.set_effective_config(config.effective_toml());
-  r.mutable_versions()->set_neuroreg(NEUROREG_VERSION);
-  r.mutable_versions()->set_sdk(NEUROREG_SDK_VERSION);
-  r.mutable_versions()->set_torch(TORCH_VERSION);
-  r.mutable_versions()->set_protobuf(
-      google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION));
-  r.mutable_environment()->set_device(device.str());
-  r.mutable_environment()->set_threads(threads);
-  r.mutable_environment()->set_blas(loaded_blas());
-  r.set_started_at(absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone()));
+  *r.mutable_versions() = current_versions();
+  *r.mutable_environment() = current_environment(device.str(), threads);
+  r.set_started_at(utc_now());
   record::GridCell* c = r.mutable_cell();
   c->set_id(cell.id);
   c->set_label(cell.label);

@@ -1,10 +1,6 @@
 #include "experiment/run_robustness.h"
 
-#include <absl/time/clock.h>
-#include <absl/time/time.h>
-#include <google/protobuf/stubs/common.h>
 #include <neuroreg/sdk/atomic_file.h>
-#include <torch/version.h>
 
 #include <chrono>
 #include <filesystem>
@@ -36,15 +32,9 @@ record::RobustnessRecord evaluate_run_robustness(const std::string& run, const E
   r.set_label(trained.record.label());
   r.set_eval_config_path(config.path);
   r.set_effective_eval_config(config.effective_toml());
-  r.mutable_versions()->set_neuroreg(NEUROREG_VERSION);
-  r.mutable_versions()->set_sdk(NEUROREG_SDK_VERSION);
-  r.mutable_versions()->set_torch(TORCH_VERSION);
-  r.mutable_versions()->set_protobuf(
-      google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION));
-  r.mutable_environment()->set_device(device.str());
-  r.mutable_environment()->set_threads(threads);
-  r.mutable_environment()->set_blas(loaded_blas());
-  r.set_started_at(absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone()));
+  *r.mutable_versions() = current_versions();
+  *r.mutable_environment() = current_environment(device.str(), threads);
+  r.set_started_at(utc_now());
   r.set_wall_seconds(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   const std::string base = robustness_record_base(trained.run_dir, config.path);

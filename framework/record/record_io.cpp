@@ -8,10 +8,38 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <absl/time/clock.h>
+#include <absl/time/time.h>
+#include <google/protobuf/stubs/common.h>
 #include <neuroreg/sdk/atomic_file.h>
+#include <neuroreg/sdk/version.h>
+#include <torch/version.h>
+
+#include "runtime/runtime.h"
 
 namespace neuroreg {
 namespace fs = std::filesystem;
+
+record::Versions current_versions() {
+  record::Versions v;
+  v.set_neuroreg(NEUROREG_VERSION);
+  v.set_sdk(NEUROREG_SDK_VERSION);
+  v.set_torch(TORCH_VERSION);
+  v.set_protobuf(google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION));
+  return v;
+}
+
+record::Environment current_environment(const std::string& device, int threads) {
+  record::Environment e;
+  e.set_device(device);
+  e.set_threads(threads);
+  e.set_blas(loaded_blas());
+  return e;
+}
+
+std::string utc_now() {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone());
+}
 
 void write_run_record(const std::string& path, const record::RunRecord& record) {
   std::string bytes;

@@ -12,6 +12,15 @@ namespace neuroreg {
 /// The record file inside a run folder.
 inline constexpr const char* kRecordFile = "record.pb";
 
+/// What ran: NeuroReg, SDK, LibTorch and protobuf versions.
+record::Versions current_versions();
+
+/// Where it ran: device, CPU threads and the BLAS loaded.
+record::Environment current_environment(const std::string& device, int threads);
+
+/// Now, as the records write it: UTC, ISO 8601.
+std::string utc_now();
+
 /// Writes the record atomically. Throws std::runtime_error naming the path.
 void write_run_record(const std::string& path, const record::RunRecord& record);
 
