@@ -55,10 +55,6 @@ absl::Status parse_path(const std::string& written, const std::string& origin, A
   if (head.find('.') != std::string::npos || axis.key.find('[') != std::string::npos) {
     return bad("'" + written + "' has too many parts");
   }
-  if (head == "run" && (axis.key == "name" || axis.key == "output_dir")) {
-    return invalid(origin + ": run." + axis.key +
-                   " cannot vary: every cell of a grid lives in one comparison folder");
-  }
   axis.section = head;
   axis.path = path;
   return absl::OkStatus();
@@ -261,6 +257,12 @@ absl::StatusOr<Grid> load_grid(const std::string& path, const std::vector<std::s
     axes.push_back(std::move(axis));
   }
 
+  for (const Axis& axis : axes) {
+    if ((axis.path == "run.name" || axis.path == "run.output_dir") && axis.values.size() > 1) {
+      return invalid(axis.origin + ": " + axis.path +
+                     " cannot vary: every cell of a grid lives in one comparison folder");
+    }
+  }
   // The comparison axis must exist before axes can select from it.
   auto checked = run_config_from_table(base, path, loader, registry, warnings);
   if (!checked.ok()) return checked.status();
@@ -301,8 +303,6 @@ absl::StatusOr<Grid> load_grid(const std::string& path, const std::vector<std::s
   Grid grid;
   grid.path = path;
   for (const Axis* a : varying) grid.axis_paths.push_back(a->path);
-  grid.run_dir =
-      (fs::path(checked->run.get_string("output_dir")) / checked->run.get_string("name")).string();
 
   const Axis* seed_axis = nullptr;
   for (const Axis& a : axes) {
@@ -365,6 +365,10 @@ absl::StatusOr<Grid> load_grid(const std::string& path, const std::vector<std::s
       }
     }
   }
+  // Overrides may move it; no axis varies it, so every cell agrees.
+  const sdk::Options& run = grid.cells.front().config.run;
+  grid.run_dir = (fs::path(run.get_string("output_dir")) / run.get_string("name")).string();
+
   // An evaluation config is checked now, not after the cells have trained.
   std::set<std::string> eval_configs;
   for (const GridCell& c : grid.cells) eval_configs.insert(c.config.eval.get_string("config"));

@@ -127,6 +127,10 @@ TEST(Grid, OverridesSetValuesMakeAxesAndReplaceGridAxes) {
   EXPECT_EQ(grid->cells[0].label, "none-seed4");
   EXPECT_EQ(grid->cells[5].label, "pixel-alpha8-seed5");
   EXPECT_EQ(grid->cells[5].config.train.get_int("epochs"), 3);
+  // One value of the comparison folder's name or place is a plain setting.
+  auto moved = load(dir, "", {"run.output_dir=elsewhere", "run.name=other"}).grid;
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_EQ(moved->run_dir, "elsewhere/other");
   EXPECT_EQ(grid->cells[5].config.regularizers[0].options.get_string_list("taps"),
             (std::vector<std::string>{"stem", "group1"}));
 }
