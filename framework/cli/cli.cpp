@@ -451,7 +451,7 @@ int command(const Args& args, std::ostream& out, std::ostream& err) {
           << path << "' lists their ids)\n";
       return 1;
     }
-    Progress progress(out, false, static_cast<int>(grid->cells.size()));
+    Progress progress(out, false, static_cast<int>(grid->cells.size()), 1);
     DataCache cache;
     run_cell(*grid, *cell, registry, loader, args.overrides, progress, cache);
     return 0;

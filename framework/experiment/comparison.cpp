@@ -138,7 +138,8 @@ std::vector<CellResult> run_comparison(const Grid& grid, const Registry& registr
                          options.jobs > 1 ? absl::StrFormat(", %d at once", options.jobs) : "")
       << std::flush;
 
-  Progress progress(out, options.interactive, static_cast<int>(grid.cells.size()));
+  Progress progress(out, options.interactive, static_cast<int>(grid.cells.size()),
+                    static_cast<int>(todo.size()));
   std::vector<std::string> failures;
   if (options.jobs > 1 && todo.size() > 1) {
     failures = run_in_processes(grid, todo, options, progress);

@@ -2,6 +2,7 @@
 
 #include <absl/strings/str_format.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace neuroreg {
@@ -18,8 +19,8 @@ std::string duration_text(double seconds) {
 
 }  // namespace
 
-Progress::Progress(std::ostream& out, bool interactive, int cells)
-    : out_(out), interactive_(interactive), cells_(cells) {}
+Progress::Progress(std::ostream& out, bool interactive, int cells, int to_run)
+    : out_(out), interactive_(interactive), cells_(cells), to_run_(to_run) {}
 
 void Progress::clear_line() {
   if (line_open_) out_ << "\r\033[K";
@@ -43,7 +44,7 @@ void Progress::cell_started(int index, const std::string& label, int first_epoch
 std::string Progress::eta(int64_t steps_left_in_cell) const {
   if (steps_seen_ == 0) return "?";
   // Cells still to come are assumed to take as many steps as this one.
-  const int64_t later_cells = cells_ - done_ - 1;
+  const int64_t later_cells = std::max(0, to_run_ - done_ - 1);
   const double steps = steps_left_in_cell + static_cast<double>(later_cells) * steps_per_cell_;
   return duration_text(steps * step_seconds_);
 }

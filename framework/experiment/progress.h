@@ -16,7 +16,8 @@ namespace neuroreg {
 
 class Progress {
  public:
-  Progress(std::ostream& out, bool interactive, int cells);
+  /// `cells` in the grid, of which `to_run` need work in this process.
+  Progress(std::ostream& out, bool interactive, int cells, int to_run);
 
   /// A cell starts (or resumes after `first_epoch` finished epochs).
   void cell_started(int index, const std::string& label, int first_epoch);
@@ -34,6 +35,7 @@ class Progress {
   std::ostream& out_;
   bool interactive_;
   int cells_;
+  int to_run_;
   int done_ = 0;
   int index_ = 0;
   std::string label_;
