@@ -4,6 +4,7 @@
 #include <absl/strings/str_join.h>
 #include <neuroreg/sdk/target.h>
 #include <torch/torch.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -11,7 +12,6 @@
 #include <filesystem>
 #include <map>
 #include <set>
-#include <unistd.h>
 #include <string>
 #include <vector>
 
@@ -225,9 +225,12 @@ const std::map<std::string, std::set<std::string>>& command_flags() {
       {"neural simulate",
        {"--plugin-path", "--threads", "--out", "--dataset", "--stimuli", "--neurons", "--scans",
         "--seed"}},
-      {"neural fit", {"--plugin-path", "--threads", "--out", "--core", "--features", "--epochs", "--seed"}},
+      {"neural fit",
+       {"--plugin-path", "--threads", "--out", "--core", "--features", "--epochs", "--seed"}},
       {"neural target", {"--plugin-path", "--threads", "--out", "--models"}},
-      {"neural bench", {"--plugin-path", "--threads", "--rounds", "--features", "--stimuli", "--neurons", "--scans"}},
+      {"neural bench",
+       {"--plugin-path", "--threads", "--rounds", "--features", "--stimuli", "--neurons",
+        "--scans"}},
       {"target simulate-v1",
        {"--plugin-path", "--threads", "--out", "--dataset", "--stimuli", "--neurons", "--seed"}},
       {"help", {}},
@@ -252,8 +255,8 @@ std::string check_flags(const Args& args) {
                               : "; write train.epochs=3";
     }
     const std::string accepted = absl::StrJoin(it->second, ", ");
-    return "'" + name + "' does not take " + flag + " (it takes: " +
-           (accepted.empty() ? "no options" : accepted) + ")" + hint;
+    return "'" + name + "' does not take " + flag +
+           " (it takes: " + (accepted.empty() ? "no options" : accepted) + ")" + hint;
   }
   if (!args.assignments.empty() && name != "compare" && name != "train" && name != "run-cell" &&
       name != "config check") {
@@ -403,7 +406,8 @@ int command(const Args& args, std::ostream& out, std::ostream& err) {
     return target_command(neural, scans, out, err);
   }
   const bool check = cmd == "config" && pos.size() == 3 && pos[1] == "check";
-  const bool grid_command = (cmd == "compare" || cmd == "train" || cmd == "run-cell") && pos.size() == 2;
+  const bool grid_command =
+      (cmd == "compare" || cmd == "train" || cmd == "run-cell") && pos.size() == 2;
   if (cmd == "bench" && pos.size() == 2) {
     std::vector<std::string> warnings;
     auto config = load_run_config(pos[1], loader, registry, &warnings);
@@ -429,7 +433,8 @@ int command(const Args& args, std::ostream& out, std::ostream& err) {
   }
   if (check) {
     out << path << ": ok (" << grid->cells.size() << " cells";
-    if (!grid->axis_paths.empty()) out << ": regularizers × " << absl::StrJoin(grid->axis_paths, " × ");
+    if (!grid->axis_paths.empty())
+      out << ": regularizers × " << absl::StrJoin(grid->axis_paths, " × ");
     out << ")\n";
     for (const GridCell& cell : grid->cells) out << "  " << cell.id << "\n";
     out << "\n# effective config of " << grid->cells.front().label << "\n"
@@ -446,9 +451,9 @@ int command(const Args& args, std::ostream& out, std::ostream& err) {
       if (c.id == args.cell || std::to_string(c.index) == args.cell) cell = &c;
     }
     if (!cell) {
-      err << "neuroreg: error: " << path << " has no cell '" << args.cell << "' (" << grid->cells.size()
-          << " cells, indices 0-" << grid->cells.size() - 1 << "; 'neuroreg config check "
-          << path << "' lists their ids)\n";
+      err << "neuroreg: error: " << path << " has no cell '" << args.cell << "' ("
+          << grid->cells.size() << " cells, indices 0-" << grid->cells.size() - 1
+          << "; 'neuroreg config check " << path << "' lists their ids)\n";
       return 1;
     }
     Progress progress(out, false, static_cast<int>(grid->cells.size()), 1);
@@ -458,7 +463,8 @@ int command(const Args& args, std::ostream& out, std::ostream& err) {
   }
   if (cmd == "train") {
     std::set<std::string> labels;
-    for (const GridCell& c : grid->cells) labels.insert(c.config.regularizers.front().options.get_string("label"));
+    for (const GridCell& c : grid->cells)
+      labels.insert(c.config.regularizers.front().options.get_string("label"));
     if (labels.size() != 1) {
       err << "neuroreg: error: " << path << ": 'train' runs one [[regularizer]], this config has "
           << labels.size() << "; use 'neuroreg compare'\n";
@@ -471,7 +477,8 @@ int command(const Args& args, std::ostream& out, std::ostream& err) {
   options.interactive = &out == &std::cout && isatty(STDOUT_FILENO);
   options.executable = neuroreg_executable();
   options.child_args.push_back(path);
-  options.child_args.insert(options.child_args.end(), args.assignments.begin(), args.assignments.end());
+  options.child_args.insert(options.child_args.end(), args.assignments.begin(),
+                            args.assignments.end());
   for (const std::string& dir : args.plugin_paths) {
     options.child_args.insert(options.child_args.end(), {"--plugin-path", dir});
   }

@@ -77,8 +77,8 @@ int eval_command(const std::vector<std::string>& paths, const std::string& confi
   }
   const std::vector<std::string> runs = expand_runs(paths);
   const Setup s = setup(overrides);
-  out << absl::StrFormat("neuroreg: evaluating %d models with %s on %s, %d threads\n",
-                         runs.size(), config_path, s.device.str(), s.threads)
+  out << absl::StrFormat("neuroreg: evaluating %d models with %s on %s, %d threads\n", runs.size(),
+                         config_path, s.device.str(), s.threads)
       << std::flush;
   std::vector<record::RobustnessRecord> records;
   for (const std::string& run : runs) {
@@ -87,11 +87,11 @@ int eval_command(const std::vector<std::string>& paths, const std::string& confi
         evaluate_run_robustness(run, *config, loader, registry, s.device, s.threads, out);
     out << "\n"
         << format_robustness(r)
-        << absl::StrFormat("  (%.0f s; record %s.pb)\n", r.wall_seconds(),
-                           robustness_record_base(fs::path(run).has_extension()
-                                                      ? fs::path(run).parent_path().string()
-                                                      : run,
-                                                  config_path));
+        << absl::StrFormat(
+               "  (%.0f s; record %s.pb)\n", r.wall_seconds(),
+               robustness_record_base(
+                   fs::path(run).has_extension() ? fs::path(run).parent_path().string() : run,
+                   config_path));
     records.push_back(std::move(r));
   }
   out << "\n" << format_robustness_comparison(records);

@@ -47,15 +47,17 @@ int show_command(const std::string& path, bool json, std::ostream& out, std::ost
   if (json) {
     out << "{\n  \"comparison\": \"" << path << "\",\n  \"cells\": [";
     for (size_t i = 0; i < cells.size(); ++i) {
-      out << (i ? "," : "") << "\n    {\n      \"id\": \"" << cells[i].id << "\",\n      \"run\": "
-          << indented(to_json(cells[i].run), "      ") << ",\n      \"robustness\": [";
+      out << (i ? "," : "") << "\n    {\n      \"id\": \"" << cells[i].id
+          << "\",\n      \"run\": " << indented(to_json(cells[i].run), "      ")
+          << ",\n      \"robustness\": [";
       for (size_t j = 0; j < cells[i].robustness.size(); ++j) {
         out << (j ? ", " : "") << indented(to_json(cells[i].robustness[j]), "      ");
       }
       out << "]\n    }";
     }
     out << "\n  ],\n  \"missing\": [";
-    for (size_t i = 0; i < missing.size(); ++i) out << (i ? ", " : "") << "\"" << missing[i] << "\"";
+    for (size_t i = 0; i < missing.size(); ++i)
+      out << (i ? ", " : "") << "\"" << missing[i] << "\"";
     out << "]\n}\n";
     return 0;
   }

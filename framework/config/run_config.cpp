@@ -65,7 +65,8 @@ std::vector<sdk::OptionSpec> host_component_options(ComponentKind kind) {
   }
   if (kind == ComponentKind::kAttack) {
     list.add_string("label", "", "name shown in tables; default: name (+ grid values)")
-        .add_int("restarts", 1, "runs per sample of a randomized attack; the smallest result counts")
+        .add_int("restarts", 1,
+                 "runs per sample of a randomized attack; the smallest result counts")
         .add_int("search_steps", 20,
                  "fixed-ε attacks: steps of the per-sample search for the smallest ε")
         .add_float("epsilon_start", 0,
@@ -159,7 +160,6 @@ absl::StatusOr<RunConfig> load_run_config_text(const std::string& text, const st
 absl::StatusOr<RunConfig> run_config_from_table(const toml::table& root, const std::string& path,
                                                 PluginLoader& loader, const Registry& registry,
                                                 std::vector<std::string>* warnings) {
-
   static const char* kSections[] = {"run", "dataset", "backbone", "train", "eval", "regularizer"};
   for (const auto& [key, node] : root) {
     bool known = false;

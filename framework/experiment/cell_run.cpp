@@ -171,8 +171,8 @@ CellResult run_cell(const Grid& grid, const GridCell& cell, const Registry& regi
     progress.cell_started(cell.index, cell.label, 0);
     CellResult done = read_cell(grid, cell, registry);
     progress.cell_finished(
-        summary(done.run, done.robustness.empty() ? std::nullopt
-                                                  : std::optional(done.robustness.front())),
+        summary(done.run,
+                done.robustness.empty() ? std::nullopt : std::optional(done.robustness.front())),
         false);
     return done;
   }
@@ -279,8 +279,8 @@ CellResult run_cell(const Grid& grid, const GridCell& cell, const Registry& regi
     if (!eval_config.ok()) throw std::runtime_error(std::string(eval_config.status().message()));
     progress.note(absl::StrFormat("[%d/%d] %s: robustness evaluation (%s)", cell.index + 1,
                                   static_cast<int>(grid.cells.size()), cell.label, eval_path));
-    robustness = evaluate_run_robustness(dir.string(), *eval_config, loader, registry, device,
-                                         threads, log);
+    robustness =
+        evaluate_run_robustness(dir.string(), *eval_config, loader, registry, device, threads, log);
   }
   CellResult result = read_cell(grid, cell, registry);
   progress.cell_finished(summary(result.run, robustness), true);

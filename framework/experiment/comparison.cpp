@@ -7,6 +7,7 @@
 #include <neuroreg/sdk/atomic_file.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <toml++/toml.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -15,12 +16,10 @@
 #include <map>
 #include <sstream>
 
-#include <toml++/toml.h>
-
 #include "experiment/run_robustness.h"
+#include "record/record_io.h"
 #include "report/comparison_report.h"
 #include "report/group_tables.h"
-#include "record/record_io.h"
 #include "robustness/robustness_report.h"
 
 extern char** environ;
@@ -52,7 +51,8 @@ std::string tail_of(const std::string& path, int lines) {
 
 // Runs the cells in `todo` as `neuroreg run-cell` processes, `jobs` at once,
 // each with its share of the cores. Returns an error line per failed cell.
-std::vector<std::string> run_in_processes(const Grid& grid, const std::vector<const GridCell*>& todo,
+std::vector<std::string> run_in_processes(const Grid& grid,
+                                          const std::vector<const GridCell*>& todo,
                                           const ComparisonOptions& options, Progress& progress) {
   const int cores = static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
   const int threads = options.overrides.threads > 0
@@ -70,7 +70,8 @@ std::vector<std::string> run_in_processes(const Grid& grid, const std::vector<co
       std::vector<std::string> args = {options.executable, "run-cell"};
       args.insert(args.end(), options.child_args.begin(), options.child_args.end());
       args.insert(args.end(), {"--cell", cell.id, "--threads", std::to_string(threads)});
-      if (!options.overrides.device.empty()) args.insert(args.end(), {"--device", options.overrides.device});
+      if (!options.overrides.device.empty())
+        args.insert(args.end(), {"--device", options.overrides.device});
       std::vector<char*> argv;
       for (std::string& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);
@@ -80,11 +81,12 @@ std::vector<std::string> run_in_processes(const Grid& grid, const std::vector<co
                                        O_WRONLY | O_CREAT | O_APPEND, 0644);
       posix_spawn_file_actions_adddup2(&files, STDOUT_FILENO, STDERR_FILENO);
       pid_t pid = 0;
-      const int error = posix_spawn(&pid, options.executable.c_str(), &files, nullptr,
-                                    argv.data(), environ);
+      const int error =
+          posix_spawn(&pid, options.executable.c_str(), &files, nullptr, argv.data(), environ);
       posix_spawn_file_actions_destroy(&files);
       if (error != 0) {
-        throw std::runtime_error("cannot start " + options.executable + ": " + std::strerror(error));
+        throw std::runtime_error("cannot start " + options.executable + ": " +
+                                 std::strerror(error));
       }
       running[pid] = &cell;
       progress.note(absl::StrFormat("[%d/%d] %s started (process %d, %d threads, log %s)",
@@ -131,9 +133,9 @@ std::vector<CellResult> run_comparison(const Grid& grid, const Registry& registr
   }
   out << absl::StrFormat("neuroreg: %s: %d cells (%s), %d finished, %d to run%s\n", grid.path,
                          grid.cells.size(),
-                         grid.axis_paths.empty() ? "regularizers"
-                                                 : "regularizers × " +
-                                                       absl::StrJoin(grid.axis_paths, " × "),
+                         grid.axis_paths.empty()
+                             ? "regularizers"
+                             : "regularizers × " + absl::StrJoin(grid.axis_paths, " × "),
                          done, todo.size(),
                          options.jobs > 1 ? absl::StrFormat(", %d at once", options.jobs) : "")
       << std::flush;
@@ -156,9 +158,9 @@ std::vector<CellResult> run_comparison(const Grid& grid, const Registry& registr
     }
   }
   if (!failures.empty()) {
-    throw std::runtime_error(absl::StrFormat("%d of %d cells failed:\n", failures.size(),
-                                             todo.size()) +
-                             absl::StrJoin(failures, "\n"));
+    throw std::runtime_error(
+        absl::StrFormat("%d of %d cells failed:\n", failures.size(), todo.size()) +
+        absl::StrJoin(failures, "\n"));
   }
   std::vector<CellResult> cells;
   for (const GridCell& cell : grid.cells) cells.push_back(read_cell(grid, cell, registry));
@@ -166,9 +168,9 @@ std::vector<CellResult> run_comparison(const Grid& grid, const Registry& registr
   sdk::write_file_atomically((fs::path(grid.run_dir) / "comparison.txt").string(), table);
   const ReportFiles report =
       write_comparison_report(grid.run_dir, cells, fs::path(grid.path).stem().string());
-  for (const std::string& warning : report.warnings) out << "neuroreg: warning: " << warning << "\n";
-  out << "\n" << table << "\nreport: " << (fs::path(grid.run_dir) / "report.html").string()
-      << "\n";
+  for (const std::string& warning : report.warnings)
+    out << "neuroreg: warning: " << warning << "\n";
+  out << "\n" << table << "\nreport: " << (fs::path(grid.run_dir) / "report.html").string() << "\n";
   return cells;
 }
 
@@ -184,7 +186,8 @@ std::vector<CellResult> read_comparison(const std::string& dir, std::vector<std:
   for (int n = 2; std::getline(in, line); ++n) {
     std::vector<std::string> fields = absl::StrSplit(line, '\t');
     if (fields.size() != 5) {
-      throw std::runtime_error(absl::StrFormat("%s:%d: expected 5 tab-separated fields", index.string(), n));
+      throw std::runtime_error(
+          absl::StrFormat("%s:%d: expected 5 tab-separated fields", index.string(), n));
     }
     const fs::path cell = fs::path(dir) / fields[1];
     if (!fs::exists(cell / kRecordFile)) {
@@ -209,8 +212,9 @@ std::vector<CellResult> read_comparison(const std::string& dir, std::vector<std:
       const std::string file = robustness_record_base(cell.string(), eval) + ".pb";
       if (!eval.empty() && fs::exists(file)) r.robustness.push_back(read_robustness_record(file));
     } catch (const toml::parse_error& e) {
-      throw std::runtime_error((cell / kRecordFile).string() +
-                               ": effective config does not parse: " + std::string(e.description()));
+      throw std::runtime_error(
+          (cell / kRecordFile).string() +
+          ": effective config does not parse: " + std::string(e.description()));
     }
     cells.push_back(std::move(r));
   }

@@ -23,8 +23,8 @@ struct ComparisonOptions {
   int jobs = 1;              ///< cells at once; above 1, each in its own process
   bool interactive = false;  ///< redraw one progress line (a terminal) or print per epoch
   /// For --jobs: how to start `neuroreg run-cell` for one cell.
-  std::string executable;                  ///< the neuroreg binary
-  std::vector<std::string> child_args;     ///< config, overrides and plugin paths to pass on
+  std::string executable;               ///< the neuroreg binary
+  std::vector<std::string> child_args;  ///< config, overrides and plugin paths to pass on
 };
 
 /// The cell index file of a comparison folder.

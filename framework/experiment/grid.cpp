@@ -44,7 +44,8 @@ absl::Status parse_path(const std::string& written, const std::string& origin, A
   std::string head = path.substr(0, dot);
   axis.key = path.substr(dot + 1);
   if (const size_t open = head.find('['); open != std::string::npos) {
-    if (head.back() != ']' || open + 2 > head.size() - 1) return bad("bad selector in '" + written + "'");
+    if (head.back() != ']' || open + 2 > head.size() - 1)
+      return bad("bad selector in '" + written + "'");
     axis.selector = head.substr(open + 1, head.size() - open - 2);
     head = head.substr(0, open);
     if (head != "regularizer") return bad("only [[regularizer]] entries are selected by label");
@@ -140,7 +141,8 @@ absl::Status parse_override(const std::string& arg, Axis& axis) {
 }
 
 std::string regularizer_label(const toml::table& entry) {
-  if (auto label = entry["label"].value_exact<std::string>(); label && !label->empty()) return *label;
+  if (auto label = entry["label"].value_exact<std::string>(); label && !label->empty())
+    return *label;
   return entry["name"].value_exact<std::string>().value_or("?");
 }
 
@@ -193,8 +195,8 @@ std::map<std::string, std::string> short_names(const std::vector<const Axis*>& a
   for (const Axis* a : axes) ++uses[a->key];
   std::map<std::string, std::string> names;
   for (const Axis* a : axes) {
-    names[a->path] = uses[a->key] > 1 ? (a->selector.empty() ? a->section : a->selector) + "_" + a->key
-                                      : a->key;
+    names[a->path] =
+        uses[a->key] > 1 ? (a->selector.empty() ? a->section : a->selector) + "_" + a->key : a->key;
   }
   return names;
 }
@@ -211,7 +213,9 @@ std::string training_toml(RunConfig config) {
   drop(config.train, {"log_every"});
   const std::string text = config.effective_toml();
   const size_t eval = text.find("[eval]\n");
-  return eval == std::string::npos ? text : text.substr(0, eval) + text.substr(text.find("\n\n", eval) + 2);
+  return eval == std::string::npos
+             ? text
+             : text.substr(0, eval) + text.substr(text.find("\n\n", eval) + 2);
 }
 
 }  // namespace
@@ -348,10 +352,11 @@ absl::StatusOr<Grid> load_grid(const std::string& path, const std::vector<std::s
         cell.id = cell.label + "-" + short_hash(cell.identity);
         cell.index = static_cast<int>(grid.cells.size());
         if (auto [it, fresh] = seen_ids.emplace(cell.identity, cell.label); !fresh) {
-          return invalid(path + ": grid cells '" + it->second + "' and '" + cell.label +
-                         "' would train the same model: they differ only in keys that do not change "
-                         "what is trained (run.threads, run.device, train.log_every, [eval]). To "
-                         "evaluate a trained grid another way, change [eval] and run it again");
+          return invalid(
+              path + ": grid cells '" + it->second + "' and '" + cell.label +
+              "' would train the same model: they differ only in keys that do not change "
+              "what is trained (run.threads, run.device, train.log_every, [eval]). To "
+              "evaluate a trained grid another way, change [eval] and run it again");
         }
         grid.cells.push_back(std::move(cell));
         more = false;
@@ -376,7 +381,8 @@ absl::StatusOr<Grid> load_grid(const std::string& path, const std::vector<std::s
     if (eval.empty()) continue;
     auto config = load_eval_config(eval, registry);
     if (!config.ok()) {
-      return invalid(path + ": [eval] config '" + eval + "': " + std::string(config.status().message()));
+      return invalid(path + ": [eval] config '" + eval +
+                     "': " + std::string(config.status().message()));
     }
   }
   return grid;

@@ -27,10 +27,10 @@ namespace neuroreg {
 
 /// One cell of a grid.
 struct GridCell {
-  int index = 0;       ///< position in the grid (seed-major), 0-based
-  std::string label;   ///< readable: regularizer label, varying axes, seed ("pixel-alpha8-seed3")
-  std::string group;   ///< the label without the seed: what is aggregated over seeds
-  std::string id;      ///< label + "-" + 8 hex digits of the identity's hash: the folder name
+  int index = 0;      ///< position in the grid (seed-major), 0-based
+  std::string label;  ///< readable: regularizer label, varying axes, seed ("pixel-alpha8-seed3")
+  std::string group;  ///< the label without the seed: what is aggregated over seeds
+  std::string id;     ///< label + "-" + 8 hex digits of the identity's hash: the folder name
   /// The grid coordinates that vary, (path, value text), with run.seed last.
   std::vector<std::pair<std::string, std::string>> axes;
   int64_t seed = 0;
@@ -39,9 +39,9 @@ struct GridCell {
 };
 
 struct Grid {
-  std::string path;                    ///< the config file
-  std::string run_dir;                 ///< output_dir/name: the comparison folder
-  std::vector<std::string> axis_paths; ///< paths with more than one value, sorted; run.seed last
+  std::string path;                     ///< the config file
+  std::string run_dir;                  ///< output_dir/name: the comparison folder
+  std::vector<std::string> axis_paths;  ///< paths with more than one value, sorted; run.seed last
   std::vector<GridCell> cells;
 };
 

@@ -36,9 +36,9 @@ void Progress::cell_started(int index, const std::string& label, int first_epoch
   index_ = index;
   label_ = label;
   last_step_ = std::chrono::steady_clock::now();
-  note(absl::StrFormat("[%d/%d] %s%s", index + 1, cells_, label,
-                       first_epoch > 0 ? absl::StrFormat(" (resuming after epoch %d)", first_epoch)
-                                       : ""));
+  note(absl::StrFormat(
+      "[%d/%d] %s%s", index + 1, cells_, label,
+      first_epoch > 0 ? absl::StrFormat(" (resuming after epoch %d)", first_epoch) : ""));
 }
 
 std::string Progress::eta(int64_t steps_left_in_cell) const {
@@ -74,9 +74,9 @@ void Progress::step(const StepProgress& p) {
 
 void Progress::epoch(const record::EpochMetrics& m, int epochs) {
   const int64_t steps_per_epoch = epochs > 0 ? steps_per_cell_ / epochs : 0;
-  std::string line = absl::StrFormat(
-      "[%d/%d] %s  epoch %d/%d  loss %.4f  train %.2f%%", index_ + 1, cells_, label_, m.epoch(),
-      epochs, m.loss(), 100.0 * m.train_accuracy());
+  std::string line =
+      absl::StrFormat("[%d/%d] %s  epoch %d/%d  loss %.4f  train %.2f%%", index_ + 1, cells_,
+                      label_, m.epoch(), epochs, m.loss(), 100.0 * m.train_accuracy());
   if (m.has_validation()) line += absl::StrFormat("  val %.2f%%", 100.0 * m.validation_accuracy());
   line += absl::StrFormat("  %.0f img/s  ETA %s", m.images_per_second(),
                           eta((epochs - m.epoch()) * steps_per_epoch));

@@ -36,16 +36,16 @@ TrainedModel load_trained_model(const std::string& run_or_weights, PluginLoader&
     throw std::runtime_error(t.weights + ": missing (has the run finished? 'neuroreg show " +
                              t.run_dir + "' tells)");
   }
-  auto config = load_run_config_text(t.record.effective_config(), record_path + " (effective config)",
-                                     loader, registry);
+  auto config = load_run_config_text(t.record.effective_config(),
+                                     record_path + " (effective config)", loader, registry);
   if (!config.ok()) throw std::runtime_error(std::string(config.status().message()));
   t.config = *std::move(config);
 
   const uint64_t seed = static_cast<uint64_t>(t.config.run.get_int("seed"));
   auto dataset = registry.make_dataset(t.config.dataset.name, t.config.dataset.options, {seed});
   t.data = prepare_task_data(*dataset, t.config.dataset.name, t.config.dataset.options, seed);
-  t.model = registry.make_backbone(t.config.backbone.name, t.config.backbone.options,
-                                   {t.data.info});
+  t.model =
+      registry.make_backbone(t.config.backbone.name, t.config.backbone.options, {t.data.info});
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(t.weights, device);

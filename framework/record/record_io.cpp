@@ -1,19 +1,18 @@
 #include "record/record_io.h"
 
 #include <absl/strings/str_format.h>
-
-#include <algorithm>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <stdexcept>
-
 #include <absl/time/clock.h>
 #include <absl/time/time.h>
 #include <google/protobuf/stubs/common.h>
 #include <neuroreg/sdk/atomic_file.h>
 #include <neuroreg/sdk/version.h>
 #include <torch/version.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
 
 #include "runtime/runtime.h"
 

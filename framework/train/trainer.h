@@ -35,14 +35,14 @@ struct StepResult {
 /// Where training stands after one step, for observers (progress lines,
 /// TensorBoard). Means are over the epoch so far.
 struct StepProgress {
-  int epoch = 0;            ///< 0-based
+  int epoch = 0;  ///< 0-based
   int epochs = 0;
   int64_t step = 0;         ///< steps done in this epoch (1-based)
   int64_t steps = 0;        ///< steps per epoch
   int64_t global_step = 0;  ///< steps done since the run began
   double learning_rate = 0;
-  StepResult last;          ///< this step alone
-  StepResult sum;           ///< the epoch so far
+  StepResult last;               ///< this step alone
+  StepResult sum;                ///< the epoch so far
   double images_per_second = 0;  ///< over the epoch so far
 };
 

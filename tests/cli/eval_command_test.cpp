@@ -70,8 +70,7 @@ name = "fgsm"
 search_steps = 8
 )";
   std::string out, err;
-  ASSERT_EQ(cli({"eval", dir.file("runs/tiny"), "--config", dir.file("quick.toml")}, &out, &err),
-            0)
+  ASSERT_EQ(cli({"eval", dir.file("runs/tiny"), "--config", dir.file("quick.toml")}, &out, &err), 0)
       << err;
   for (const std::string label : {"none", "pixel"}) {
     SCOPED_TRACE(label);
@@ -95,9 +94,9 @@ TEST(EvalCommand, NamesAPathThatIsNoRun) {
   std::ofstream(dir.file("empty.toml")) << "[eval]\n";
   std::string out, err;
   EXPECT_EQ(cli({"eval", dir.file("nowhere"), "--config", dir.file("empty.toml")}, &out, &err), 1);
-  EXPECT_NE(err.find(dir.file("nowhere") +
-                     ": not a run folder, a weights file, or a comparison folder"),
-            std::string::npos)
+  EXPECT_NE(
+      err.find(dir.file("nowhere") + ": not a run folder, a weights file, or a comparison folder"),
+      std::string::npos)
       << err;
 }
 
@@ -105,18 +104,16 @@ TEST(ExportCommand, WritesTorchScriptThatAgreesWithTheTrainedModel) {
   const testing::TempDir& dir = trained_runs();
   const std::string file = dir.file("none.torchscript.pt");
   std::string out, err;
-  ASSERT_EQ(cli({"export", run_of("none"), "--torchscript", file}, &out, &err), 0)
-      << err;
+  ASSERT_EQ(cli({"export", run_of("none"), "--torchscript", file}, &out, &err), 0) << err;
   torch::jit::Module exported = torch::jit::load(file);
   Registry registry;
   PluginLoader loader(registry);
   ASSERT_TRUE(loader.load_directory(NEUROREG_PLUGIN_DIR).empty());
-  TrainedModel trained =
-      load_trained_model(run_of("none"), loader, registry, torch::kCPU);
+  TrainedModel trained = load_trained_model(run_of("none"), loader, registry, torch::kCPU);
   const torch::Tensor images = trained.data.test.images.slice(0, 0, 5);
   torch::NoGradGuard no_grad;
-  EXPECT_TRUE(exported.forward({images}).toTensor().allclose(trained.model->forward(images),
-                                                              1e-4, 1e-5));
+  EXPECT_TRUE(
+      exported.forward({images}).toTensor().allclose(trained.model->forward(images), 1e-4, 1e-5));
 }
 
 }  // namespace

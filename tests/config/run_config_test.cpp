@@ -1,12 +1,12 @@
 #include "config/run_config.h"
-#include "experiment/grid.h"
-#include "robustness/eval_config.h"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include "experiment/grid.h"
+#include "robustness/eval_config.h"
 #include "support/builtin_plugins.h"
 
 namespace neuroreg {

@@ -95,8 +95,9 @@ TEST(Grid, DottedKeysAndUntargetedRegularizerKeysApplyToEveryEntry) {
   testing::TempDir dir;
   auto [grid, path] = load(dir, "\n[grid]\ntrain.epochs = [1, 3]\nregularizer.alpha = [4]\n");
   ASSERT_TRUE(grid.ok()) << grid.status();
-  EXPECT_EQ(labels(*grid), (std::vector<std::string>{"none-epochs1-seed0", "none-epochs3-seed0",
-                                                     "pixel-epochs1-seed0", "pixel-epochs3-seed0"}));
+  EXPECT_EQ(labels(*grid),
+            (std::vector<std::string>{"none-epochs1-seed0", "none-epochs3-seed0",
+                                      "pixel-epochs1-seed0", "pixel-epochs3-seed0"}));
   for (const GridCell& c : grid->cells) {
     EXPECT_DOUBLE_EQ(c.config.regularizers[0].options.get_float("alpha"), 4.0) << c.label;
   }
@@ -146,18 +147,19 @@ TEST(Grid, ErrorsNameTheFileLineColumnAndPath) {
     if (auto p = expected.find("PATH"); p != std::string::npos) expected.replace(p, 4, path);
     EXPECT_NE(message.find(expected), std::string::npos) << message << "\nwanted: " << expected;
   };
-  expect_error("\n[grid]\ntrain.epochz = [1, 2]\n", {},
-               "PATH:28:7: [grid] 'train.epochz' = 1: ");
+  expect_error("\n[grid]\ntrain.epochz = [1, 2]\n", {}, "PATH:28:7: [grid] 'train.epochz' = 1: ");
   expect_error("\n[grid]\ntrain.epochz = [1, 2]\n", {}, "[train] unknown key 'epochz'");
   expect_error("\n[grid]\ntrain.epochs = [1, \"two\"]\n", {},
                "[grid] 'train.epochs' = two: PATH: [train] key 'epochs' must be an integer");
-  expect_error("\n[grid]\nmodel.width = [1]\n", {}, "PATH:28:7: [grid] 'model.width': unknown section 'model'");
+  expect_error("\n[grid]\nmodel.width = [1]\n", {},
+               "PATH:28:7: [grid] 'model.width': unknown section 'model'");
   expect_error("\n[grid]\nepochs = 3\n", {}, "PATH:28:1: [grid] 'epochs' must be a non-empty list");
   expect_error("", {"regularizer[pixle].alpha=2"},
                "override 'regularizer[pixle].alpha=2': no [[regularizer]] is labelled 'pixle'; "
                "labels: none, pixel");
-  expect_error("", {"train.momentum=fast"},
-               "override 'train.momentum=fast' = fast: PATH: [train] key 'momentum' must be a number");
+  expect_error(
+      "", {"train.momentum=fast"},
+      "override 'train.momentum=fast' = fast: PATH: [train] key 'momentum' must be a number");
   expect_error("", {"run.name=a,b"}, "run.name cannot vary");
   expect_error("", {"run.threads=1,2"}, "would train the same model");
 }

@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -123,14 +123,16 @@ TEST(Comparison, JobsRunCellsInTheirOwnProcesses) {
   }
   // The same cells in one process give the same records (CPU, fixed seeds).
   testing::TempDir serial;
-  std::ofstream(serial.file("tiny.toml")) << tiny_config(serial.file("runs")) << "\n[grid]\nseed = [0, 1]\n";
+  std::ofstream(serial.file("tiny.toml"))
+      << tiny_config(serial.file("runs")) << "\n[grid]\nseed = [0, 1]\n";
   std::string o, e;
   ASSERT_EQ(cli({"compare", serial.file("tiny.toml"), "--threads", "1"}, &o, &e), 0) << e;
   const std::vector<CellResult> reference = read_comparison(serial.file("runs/tiny"));
   ASSERT_EQ(reference.size(), 4u);
   for (size_t i = 0; i < cells.size(); ++i) {
     EXPECT_EQ(cells[i].id, reference[i].id);
-    EXPECT_EQ(cells[i].run.evaluation().clean_accuracy(), reference[i].run.evaluation().clean_accuracy());
+    EXPECT_EQ(cells[i].run.evaluation().clean_accuracy(),
+              reference[i].run.evaluation().clean_accuracy());
     EXPECT_EQ(cells[i].run.epochs(1).loss(), reference[i].run.epochs(1).loss()) << cells[i].label;
   }
 }
@@ -150,10 +152,10 @@ search_steps = 4
   std::string out, err;
   ASSERT_EQ(cli({"compare", config}, &out, &err), 0) << err;
   const std::vector<CellResult> before = read_comparison(dir.file("runs/tiny"));
-  ASSERT_EQ(cli({"compare", config, "eval.noise_sigmas=[0.5]",
-                 "eval.config=" + dir.file("quick.toml")},
-                &out, &err),
-            0)
+  ASSERT_EQ(
+      cli({"compare", config, "eval.noise_sigmas=[0.5]", "eval.config=" + dir.file("quick.toml")},
+          &out, &err),
+      0)
       << err;
   EXPECT_NE(out.find("2 cells (regularizers), 0 finished, 2 to run"), std::string::npos) << out;
   EXPECT_NE(out.find("trained; evaluating it"), std::string::npos) << out;
@@ -171,10 +173,10 @@ search_steps = 4
     EXPECT_EQ(after[i].robustness[0].samples_size(), 4);
   }
   // Now everything is current: nothing runs.
-  ASSERT_EQ(cli({"compare", config, "eval.noise_sigmas=[0.5]",
-                 "eval.config=" + dir.file("quick.toml")},
-                &out, &err),
-            0)
+  ASSERT_EQ(
+      cli({"compare", config, "eval.noise_sigmas=[0.5]", "eval.config=" + dir.file("quick.toml")},
+          &out, &err),
+      0)
       << err;
   EXPECT_NE(out.find("2 cells (regularizers), 2 finished, 0 to run"), std::string::npos) << out;
 }

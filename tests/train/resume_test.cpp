@@ -95,7 +95,8 @@ std::map<std::string, torch::Tensor> load_weights(const std::string& path) {
 // The cell folders of a comparison, by label.
 std::map<std::string, std::string> cell_folders(const std::string& comparison) {
   std::map<std::string, std::string> folders;
-  for (const CellResult& c : read_comparison(comparison)) folders[c.label] = comparison + "/" + c.id;
+  for (const CellResult& c : read_comparison(comparison))
+    folders[c.label] = comparison + "/" + c.id;
   return folders;
 }
 
@@ -120,8 +121,8 @@ TEST(Resume, AGridKilledMidCellFinishesWithoutRedoingAnyCellAndEndsWithTheSameWe
     std::string line;
     for (int i = 0; i < 4 && std::getline(index, line);) ++i;  // header, cells 0-2
     if (line.empty()) return false;
-    const std::string id = line.substr(line.find('\t') + 1, line.find('\t', line.find('\t') + 1) -
-                                                             line.find('\t') - 1);
+    const std::string id = line.substr(line.find('\t') + 1,
+                                       line.find('\t', line.find('\t') + 1) - line.find('\t') - 1);
     return fs::exists(comparison + "/" + id + "/record.pb");
   };
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(240);
@@ -174,7 +175,8 @@ TEST(Resume, AGridKilledMidCellFinishesWithoutRedoingAnyCellAndEndsWithTheSameWe
   std::vector<std::string> more = {"neuroreg", "compare", config, "run.seed=5,6,7"};
   std::vector<char*> more_argv;
   for (std::string& m : more) more_argv.push_back(m.data());
-  ASSERT_EQ(run_cli(static_cast<int>(more_argv.size()), more_argv.data(), out, err), 0) << err.str();
+  ASSERT_EQ(run_cli(static_cast<int>(more_argv.size()), more_argv.data(), out, err), 0)
+      << err.str();
   EXPECT_NE(out.str().find("6 cells (regularizers × run.seed), 4 finished, 2 to run"),
             std::string::npos)
       << out.str();
