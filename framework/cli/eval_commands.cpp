@@ -1,15 +1,9 @@
 #include "cli/eval_commands.h"
 
 #include <absl/strings/str_format.h>
-#include <absl/time/clock.h>
-#include <absl/time/time.h>
-#include <google/protobuf/stubs/common.h>
-#include <neuroreg/sdk/atomic_file.h>
 #include <torch/torch.h>
-#include <torch/version.h>
 
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
 
 #include "experiment/run_robustness.h"
@@ -83,15 +77,12 @@ int eval_command(const std::vector<std::string>& paths, const std::string& confi
   std::vector<record::RobustnessRecord> records;
   for (const std::string& run : runs) {
     out << absl::StrFormat("\n== %s ==\n", run) << std::flush;
+    std::string written;
     record::RobustnessRecord r =
-        evaluate_run_robustness(run, *config, loader, registry, s.device, s.threads, out);
+        evaluate_run_robustness(run, *config, loader, registry, s.device, s.threads, out, &written);
     out << "\n"
         << format_robustness(r)
-        << absl::StrFormat(
-               "  (%.0f s; record %s.pb)\n", r.wall_seconds(),
-               robustness_record_base(
-                   fs::path(run).has_extension() ? fs::path(run).parent_path().string() : run,
-                   config_path));
+        << absl::StrFormat("  (%.0f s; record %s)\n", r.wall_seconds(), written);
     records.push_back(std::move(r));
   }
   out << "\n" << format_robustness_comparison(records);

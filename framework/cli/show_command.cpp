@@ -34,6 +34,16 @@ std::string indented(const std::string& json, const std::string& pad) {
   return out;
 }
 
+// A string as a JSON literal: paths and user labels may hold quotes.
+std::string json_string(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
 }  // namespace
 
 int show_command(const std::string& path, bool json, std::ostream& out, std::ostream& err) {
@@ -45,10 +55,10 @@ int show_command(const std::string& path, bool json, std::ostream& out, std::ost
   std::vector<std::string> missing;
   const std::vector<CellResult> cells = read_comparison(path, &missing);
   if (json) {
-    out << "{\n  \"comparison\": \"" << path << "\",\n  \"cells\": [";
+    out << "{\n  \"comparison\": " << json_string(path) << ",\n  \"cells\": [";
     for (size_t i = 0; i < cells.size(); ++i) {
-      out << (i ? "," : "") << "\n    {\n      \"id\": \"" << cells[i].id
-          << "\",\n      \"run\": " << indented(to_json(cells[i].run), "      ")
+      out << (i ? "," : "") << "\n    {\n      \"id\": " << json_string(cells[i].id)
+          << ",\n      \"run\": " << indented(to_json(cells[i].run), "      ")
           << ",\n      \"robustness\": [";
       for (size_t j = 0; j < cells[i].robustness.size(); ++j) {
         out << (j ? ", " : "") << indented(to_json(cells[i].robustness[j]), "      ");
@@ -56,8 +66,7 @@ int show_command(const std::string& path, bool json, std::ostream& out, std::ost
       out << "]\n    }";
     }
     out << "\n  ],\n  \"missing\": [";
-    for (size_t i = 0; i < missing.size(); ++i)
-      out << (i ? ", " : "") << "\"" << missing[i] << "\"";
+    for (size_t i = 0; i < missing.size(); ++i) out << (i ? ", " : "") << json_string(missing[i]);
     out << "]\n}\n";
     return 0;
   }

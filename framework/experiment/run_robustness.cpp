@@ -23,7 +23,7 @@ std::string robustness_record_base(const std::string& run_dir,
 record::RobustnessRecord evaluate_run_robustness(const std::string& run, const EvalConfig& config,
                                                  PluginLoader& loader, const Registry& registry,
                                                  torch::Device device, int threads,
-                                                 std::ostream& log) {
+                                                 std::ostream& log, std::string* written) {
   const auto start = std::chrono::steady_clock::now();
   TrainedModel trained = load_trained_model(run, loader, registry, device);
   record::RobustnessRecord r =
@@ -40,6 +40,7 @@ record::RobustnessRecord evaluate_run_robustness(const std::string& run, const E
   const std::string base = robustness_record_base(trained.run_dir, config.path);
   write_robustness_record(base + ".pb", r);
   sdk::write_file_atomically(base + ".txt", format_robustness(r));
+  if (written) *written = base + ".pb";
   return r;
 }
 

@@ -19,10 +19,10 @@ std::string robustness_record_base(const std::string& run_dir, const std::string
 
 /// Evaluates the model of `run` (a run folder, or a weights file inside one)
 /// with `config`, writes <base>.pb and a table as <base>.txt, and returns the
-/// record. Progress goes to `log`.
+/// record. Progress goes to `log`; `written`, when given, receives <base>.pb.
 record::RobustnessRecord evaluate_run_robustness(const std::string& run, const EvalConfig& config,
                                                  PluginLoader& loader, const Registry& registry,
                                                  torch::Device device, int threads,
-                                                 std::ostream& log);
+                                                 std::ostream& log, std::string* written = nullptr);
 
 }  // namespace neuroreg
