@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "data/task_data.h"
+#include "runtime/allocator.h"
 #include "runtime/runtime.h"
 #include "train/trainer.h"
 
@@ -18,6 +19,9 @@ struct Contender {
   std::string label;
   std::unique_ptr<Trainer> trainer;
   std::vector<double> round_ms;
+  ResourceUse used;        // summed over the timed steps
+  int64_t peak_rss = 0;    // bytes, the highest over its rounds
+  int steps = 0;
 };
 
 double median(std::vector<double> values) {
@@ -79,32 +83,53 @@ std::vector<BenchResult> run_step_bench(const RunConfig& config, const Registry&
   }
   out << absl::StrFormat(
       "bench: %s, batch %d of %d×%d×%d, %s, %d threads, BLAS %s\n"
+      "       allocator %s\n"
       "       median of %d interleaved rounds × %d steps each\n",
       backbone, batch, data.info.channels, data.info.height, data.info.width, device.str(), threads,
-      loaded_blas(), settings.rounds, settings.steps_per_round);
+      loaded_blas(), allocator_in_use(), settings.rounds, settings.steps_per_round);
+  const bool per_row_peak = reset_peak_rss();
   for (int round = 0; round < settings.rounds; ++round) {
     for (Contender& c : contenders) {
       if (device.is_cuda()) torch::cuda::synchronize();
+      if (per_row_peak) reset_peak_rss();
+      const ResourceUse before = resource_use();
       const auto start = std::chrono::steady_clock::now();
       for (int i = 0; i < settings.steps_per_round; ++i) c.trainer->step(images, labels);
       if (device.is_cuda()) torch::cuda::synchronize();
       const double ms =
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
               .count();
+      const ResourceUse after = resource_use();
       c.round_ms.push_back(ms / settings.steps_per_round);
+      c.used.user_seconds += after.user_seconds - before.user_seconds;
+      c.used.system_seconds += after.system_seconds - before.system_seconds;
+      c.used.minor_faults += after.minor_faults - before.minor_faults;
+      c.peak_rss = std::max(c.peak_rss, peak_rss_bytes());
+      c.steps += settings.steps_per_round;
     }
   }
 
   std::vector<BenchResult> results;
   const double plain_ms = median(contenders.front().round_ms);
-  out << absl::StrFormat("%-20s %10s %10s %8s\n", "regularizer", "ms/step", "images/s", "ratio");
+  out << absl::StrFormat("%-24s %9s %9s %7s %9s %12s %10s\n", "regularizer", "ms/step",
+                         "images/s", "ratio", "sys/user", "faults/step", "peak RSS");
   for (const Contender& c : contenders) {
-    BenchResult r{c.label, median(c.round_ms), 0, 0};
+    BenchResult r;
+    r.label = c.label;
+    r.ms_per_step = median(c.round_ms);
     r.images_per_second = 1000.0 * static_cast<double>(batch) / r.ms_per_step;
     r.ratio_to_plain = r.ms_per_step / plain_ms;
-    out << absl::StrFormat("%-20s %10.1f %10.1f %7.2fx\n", r.label, r.ms_per_step,
-                           r.images_per_second, r.ratio_to_plain);
+    r.system_share = c.used.user_seconds > 0 ? c.used.system_seconds / c.used.user_seconds : 0;
+    r.minor_faults_per_step = static_cast<double>(c.used.minor_faults) / c.steps;
+    r.peak_rss_bytes = c.peak_rss;
+    out << absl::StrFormat("%-24s %9.1f %9.1f %6.2fx %8.1f%% %12.0f %7.0f MiB\n", r.label,
+                           r.ms_per_step, r.images_per_second, r.ratio_to_plain,
+                           100 * r.system_share, r.minor_faults_per_step,
+                           static_cast<double>(r.peak_rss_bytes) / (1 << 20));
     results.push_back(r);
+  }
+  if (!per_row_peak) {
+    out << "peak RSS: the process's peak (this kernel does not reset it per row)\n";
   }
   return results;
 }

@@ -7,6 +7,7 @@
 // when the config lacks it) is measured in the same process, moments apart.
 #pragma once
 
+#include <cstdint>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -28,6 +29,9 @@ struct BenchResult {
   double ms_per_step = 0;  ///< median over rounds
   double images_per_second = 0;
   double ratio_to_plain = 0;  ///< ms_per_step / plain ms_per_step
+  double system_share = 0;    ///< system CPU time / user CPU time over the timed steps
+  double minor_faults_per_step = 0;
+  int64_t peak_rss_bytes = 0;  ///< the process's peak resident set during this row's rounds
 };
 
 /// Runs the benchmark and prints a table to `out`.

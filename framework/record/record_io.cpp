@@ -14,6 +14,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "runtime/allocator.h"
 #include "runtime/runtime.h"
 
 namespace neuroreg {
@@ -33,6 +34,7 @@ record::Environment current_environment(const std::string& device, int threads) 
   e.set_device(device);
   e.set_threads(threads);
   e.set_blas(loaded_blas());
+  e.set_allocator(allocator_in_use());
   return e;
 }
 
@@ -93,6 +95,9 @@ std::string format_run_record(const record::RunRecord& r) {
                          r.versions().sdk(), r.versions().torch(), r.versions().protobuf());
   out << absl::StrFormat("  device %s, %d threads, BLAS %s\n", r.environment().device(),
                          r.environment().threads(), r.environment().blas());
+  if (!r.environment().allocator().empty()) {
+    out << "  allocator " << r.environment().allocator() << "\n";
+  }
   out << "\n  epoch        lr      loss  task loss   sim loss  train acc    val acc    img/s\n";
   for (const auto& e : r.epochs()) {
     out << absl::StrFormat(

@@ -1,0 +1,94 @@
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
+
+#include "support/builtin_plugins.h"
+
+namespace neuroreg {
+namespace {
+
+std::string bench_config(const testing::TempDir& dir) {
+  const std::string path = dir.file("bench.toml");
+  std::ofstream(path) << R"([run]
+name = "bench"
+threads = 1
+
+[dataset]
+name = "synthetic"
+train_images = 8
+
+[backbone]
+name = "resnet18"
+width = 2
+
+[train]
+batch_size = 8
+
+[[regularizer]]
+name = "pixel"
+)";
+  return path;
+}
+
+// The real CLI in its own process, so that main() applies the allocator policy.
+std::string run_bench(const std::string& env, const testing::TempDir& dir) {
+  const std::string out = dir.file("out-" + std::to_string(std::rand()));
+  const std::string command = env + " " + NEUROREG_CLI + " bench " + bench_config(dir) +
+                              " --rounds 2 --steps 1 --plugin-path " + NEUROREG_PLUGIN_DIR +
+                              " > " + out + " 2>&1";
+  EXPECT_EQ(std::system(command.c_str()), 0) << command;
+  std::ifstream in(out);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+struct Row {
+  std::string label;
+  double ms = 0, images = 0, system_percent = 0, faults = 0, rss_mib = 0;
+};
+
+// The rows under the "regularizer ms/step ..." header.
+std::vector<Row> rows(const std::string& out) {
+  std::vector<Row> result;
+  std::istringstream lines(out.substr(out.find("\nregularizer") + 1));
+  std::string line;
+  std::getline(lines, line);  // header
+  while (std::getline(lines, line) && !line.empty()) {
+    std::istringstream fields(line);
+    Row r;
+    std::string ratio, system, mib;
+    fields >> r.label >> r.ms >> r.images >> ratio >> system >> r.faults >> r.rss_mib >> mib;
+    if (!fields || mib != "MiB") break;
+    r.system_percent = std::stod(system);  // "3.2%"
+    result.push_back(r);
+  }
+  return result;
+}
+
+TEST(StepBench, EachRowShowsKernelShareFaultsAndPeakMemoryUnderTheNamedAllocator) {
+  testing::TempDir dir;
+  const std::string out = run_bench("", dir);
+  EXPECT_NE(out.find("allocator glibc"), std::string::npos) << out;
+  EXPECT_NE(out.find(", tuned (no trimming, no mmap"), std::string::npos) << out;
+  EXPECT_NE(out.find("sys/user  faults/step   peak RSS"), std::string::npos) << out;
+  const std::vector<Row> table = rows(out);
+  ASSERT_EQ(table.size(), 2u) << out;  // plain training is added
+  EXPECT_EQ(table[0].label, "none");
+  EXPECT_EQ(table[1].label, "pixel");
+  for (const Row& r : table) {
+    EXPECT_GT(r.ms, 0) << r.label;
+    EXPECT_GE(r.system_percent, 0) << r.label;
+    EXPECT_GE(r.faults, 0) << r.label;
+    EXPECT_GT(r.rss_mib, 10) << r.label;  // LibTorch alone is more than that
+  }
+
+  const std::string system = run_bench("NEUROREG_ALLOCATOR=system", dir);
+  EXPECT_NE(system.find("malloc (NEUROREG_ALLOCATOR=system)"), std::string::npos) << system;
+  EXPECT_EQ(rows(system).size(), 2u) << system;
+}
+
+}  // namespace
+}  // namespace neuroreg
