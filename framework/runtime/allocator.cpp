@@ -13,7 +13,7 @@
 namespace neuroreg {
 namespace {
 
-std::string g_policy = "system";  // what configure_allocator() applied
+std::string g_policy;  // what configure_allocator() applied; empty before it runs
 
 // The file that defines the malloc this process calls (interposition by
 // LD_PRELOAD or by a library linked before libc).
@@ -81,7 +81,8 @@ std::string allocator_in_use() {
   if (g_policy == "tuned") {
     return name + ", tuned (no trimming, no mmap; NEUROREG_ALLOCATOR=system turns this off)";
   }
-  return name + " (NEUROREG_ALLOCATOR=system)";
+  if (g_policy == "system") return name + " (NEUROREG_ALLOCATOR=system: the C library's settings)";
+  return name + " (the C library's settings)";
 }
 
 ResourceUse resource_use() {

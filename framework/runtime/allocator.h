@@ -25,7 +25,7 @@ void configure_allocator();
 
 /// The allocator in use, for the bench and run records: e.g. "glibc 2.36
 /// malloc, tuned (no trimming, no mmap; ...)", "glibc 2.36 malloc
-/// (NEUROREG_ALLOCATOR=system)", "jemalloc 5.3.0 (preloaded)".
+/// (NEUROREG_ALLOCATOR=system: the C library's settings)", "jemalloc 5.3.0 (preloaded)".
 std::string allocator_in_use();
 
 /// Resource use of this process: CPU times, minor page faults, resident set.
