@@ -104,6 +104,11 @@ options:
   --models DIR          neural target: the folder 'neural fit --out' wrote
   --config FILE         eval: the evaluation config (configs/reduced/fig5_adversarial.toml, ...)
   --torchscript FILE    export: where to write the TorchScript model
+
+environment:
+  NEUROREG_PLUGIN_PATH  plugin folders, ':'-separated, searched like --plugin-path
+  NEUROREG_ALLOCATOR    tuned (default): malloc keeps freed memory for the next step;
+                        system: malloc at the C library's settings (GLIBC_TUNABLES apply)
 )";
 
 struct Args {
