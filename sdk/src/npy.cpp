@@ -32,6 +32,116 @@ std::string supported() {
   return out;
 }
 
+// What an .npy header says, checked against the file it came from.
+struct NpyHeader {
+  std::string descr;  // numpy's type string, e.g. "<f4", "<U12"
+  bool fortran_order = false;
+  std::vector<int64_t> shape;
+  int64_t count = 1;        // elements: the product of the shape
+  uint64_t data_bytes = 0;  // what follows the header
+};
+
+[[noreturn]] void bad_header(const std::string& path, const std::string& what) {
+  throw std::runtime_error(path + ": not a readable .npy file (" + what + ")");
+}
+
+// One numeric field of the header dict ('shape' dimensions): digits only,
+// small enough that the product of all of them fits in 63 bits.
+int64_t dimension(const std::string& token, const std::string& path) {
+  std::string digits = token;
+  if (!digits.empty() && digits.back() == 'L') digits.pop_back();  // Python 2 longs
+  if (digits.empty() || digits.size() > 18 ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    bad_header(path, "shape entry '" + token + "' is not a dimension");
+  }
+  return std::stoll(digits);
+}
+
+// Reads and checks the header (format versions 1.0, 2.0 and 3.0): magic,
+// length, the dict's descr, fortran_order and shape, and that the data that
+// follows has exactly the announced size. Bounds come from the file's size,
+// so a damaged header cannot ask for more memory than the file holds.
+NpyHeader read_header(std::istream& in, const std::string& path, uint64_t file_size,
+                      uint64_t item_bytes_per_char = 0) {
+  char magic[8];
+  if (!in.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0) {
+    bad_header(path, "no .npy magic string at its start");
+  }
+  const auto major = static_cast<unsigned char>(magic[6]);
+  if (major < 1 || major > 3) bad_header(path, "format version " + std::to_string(major));
+  unsigned char length_bytes[4] = {0, 0, 0, 0};
+  const int length_size = major == 1 ? 2 : 4;
+  if (!in.read(reinterpret_cast<char*>(length_bytes), length_size)) {
+    bad_header(path, "truncated header");
+  }
+  const uint64_t header_length = uint64_t{length_bytes[0]} | uint64_t{length_bytes[1]} << 8 |
+                                 uint64_t{length_bytes[2]} << 16 | uint64_t{length_bytes[3]} << 24;
+  const uint64_t data_offset = 8 + length_size + header_length;
+  if (data_offset > file_size) bad_header(path, "truncated header");
+  std::string header(header_length, '\0');
+  if (!in.read(header.data(), static_cast<std::streamsize>(header_length))) {
+    bad_header(path, "truncated header");
+  }
+
+  NpyHeader h;
+  std::smatch m;
+  if (!std::regex_search(header, m, std::regex(R"(['"]descr['"]\s*:\s*['"]([^'"]*)['"])"))) {
+    bad_header(path, "no 'descr' in header " + header);
+  }
+  h.descr = m[1];
+  if (!std::regex_search(header, m, std::regex(R"(['"]fortran_order['"]\s*:\s*(True|False))"))) {
+    bad_header(path, "no 'fortran_order' in header " + header);
+  }
+  h.fortran_order = m[1] == "True";
+  if (!std::regex_search(header, m, std::regex(R"(['"]shape['"]\s*:\s*\(([^)]*)\))"))) {
+    bad_header(path, "no 'shape' in header " + header);
+  }
+  const std::string dims = m[1];
+  for (size_t start = 0; start < dims.size();) {
+    size_t end = dims.find(',', start);
+    if (end == std::string::npos) end = dims.size();
+    std::string token = dims.substr(start, end - start);
+    token.erase(0, token.find_first_not_of(" \t"));
+    token.erase(token.find_last_not_of(" \t") + 1);
+    if (!token.empty()) h.shape.push_back(dimension(token, path));
+    start = end + 1;
+  }
+
+  // Bytes per element: the dtype's size, or 4 per character of a '<U' width.
+  uint64_t item_bytes = 0;
+  if (item_bytes_per_char > 0) {
+    if (!std::regex_match(h.descr, m, std::regex(R"(<U(\d{1,12}))"))) {
+      throw std::runtime_error(path +
+                               ": expected a little-endian unicode string array ('<U…'), "
+                               "header " +
+                               header);
+    }
+    item_bytes = item_bytes_per_char * std::stoull(m[1]);
+  } else {
+    for (const Dtype& d : kDtypes) {
+      if (h.descr == d.descr) item_bytes = c10::elementSize(d.scalar);
+    }
+    if (item_bytes == 0) {
+      throw std::runtime_error(path + ": dtype '" + h.descr + "' is not supported (expected " +
+                               supported() + ")");
+    }
+  }
+  uint64_t bytes = item_bytes;
+  for (int64_t d : h.shape) {
+    if (__builtin_mul_overflow(h.count, d, &h.count) ||
+        __builtin_mul_overflow(bytes, static_cast<uint64_t>(d), &bytes)) {
+      bad_header(path, "shape " + dims + " overflows");
+    }
+  }
+  h.data_bytes = bytes;
+  if (file_size - data_offset != bytes) {
+    throw std::runtime_error(path + ": truncated or with trailing bytes: the header announces " +
+                             std::to_string(bytes) + " data bytes, the file has " +
+                             std::to_string(file_size - data_offset));
+  }
+  return h;
+}
+
 template <typename T>
 void dump(std::ostream& out, const torch::Tensor& t) {
   std::vector<size_t> shape(t.sizes().begin(), t.sizes().end());
@@ -46,34 +156,23 @@ torch::Tensor read_npy(const std::string& path) {
   if (!std::filesystem::is_regular_file(path, ec)) {
     throw std::runtime_error(path + ": no such .npy file");
   }
-  const auto file_size = std::filesystem::file_size(path, ec);
+  const uint64_t file_size = std::filesystem::file_size(path, ec);
   std::ifstream in(path, std::ios::binary);
-  xt::detail::npy_file npy = [&] {
-    try {
-      return xt::detail::load_npy_file(in);
-    } catch (const std::exception& e) {
-      throw std::runtime_error(path + ": not a readable .npy file (" + e.what() + ")");
-    }
-  }();
-  // xtensor reads what is there; a short file must not pass as data.
-  if (!in || static_cast<uint64_t>(in.tellg()) != file_size) {
-    throw std::runtime_error(path + ": truncated or with trailing bytes: the header announces " +
-                             std::to_string(npy.n_bytes()) + " data bytes");
-  }
-  if (npy.m_fortran_order) {
+  const NpyHeader h = read_header(in, path, file_size);
+  if (h.fortran_order) {
     throw std::runtime_error(path +
                              ": Fortran-order arrays are not supported; save with "
                              "numpy.ascontiguousarray");
   }
+  torch::ScalarType scalar = torch::kFloat;
   for (const Dtype& d : kDtypes) {
-    if (npy.m_typestring != d.descr) continue;
-    std::vector<int64_t> shape(npy.m_shape.begin(), npy.m_shape.end());
-    torch::Tensor out = torch::empty(shape, torch::TensorOptions().dtype(d.scalar));
-    std::memcpy(out.data_ptr(), npy.ptr(), npy.n_bytes());
-    return out;
+    if (h.descr == d.descr) scalar = d.scalar;
   }
-  throw std::runtime_error(path + ": dtype '" + npy.m_typestring + "' is not supported (expected " +
-                           supported() + ")");
+  torch::Tensor out = torch::empty(h.shape, torch::TensorOptions().dtype(scalar));
+  if (!in.read(static_cast<char*>(out.data_ptr()), static_cast<std::streamsize>(h.data_bytes))) {
+    throw std::runtime_error(path + ": read failed");
+  }
+  return out;
 }
 
 void write_npy(const std::string& path, const torch::Tensor& tensor) {
@@ -158,41 +257,21 @@ std::vector<uint32_t> code_points(const std::string& text, const std::string& pa
 }  // namespace
 
 std::vector<std::string> read_npy_strings(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    throw std::runtime_error(path + ": no such .npy file");
+  }
+  const uint64_t file_size = std::filesystem::file_size(path, ec);
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": no such .npy file");
-  char magic[8];
-  if (!in.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0) {
-    throw std::runtime_error(path + ": not a .npy file");
+  const NpyHeader h = read_header(in, path, file_size, 4);
+  if (h.fortran_order || h.shape.size() != 1) {
+    throw std::runtime_error(path + ": expected a one-dimensional C-order string array");
   }
-  uint32_t header_length = 0;
-  if (magic[6] == 1) {
-    uint16_t n = 0;
-    in.read(reinterpret_cast<char*>(&n), 2);
-    header_length = n;
-  } else {
-    in.read(reinterpret_cast<char*>(&header_length), 4);
-  }
-  std::string header(header_length, '\0');
-  if (!in.read(header.data(), header_length)) throw std::runtime_error(path + ": truncated header");
-  std::smatch descr, shape;
-  if (!std::regex_search(header, descr, std::regex("'descr':\\s*'<U(\\d+)'"))) {
-    throw std::runtime_error(path +
-                             ": expected a little-endian unicode string array ('<U…'), "
-                             "header " +
-                             header);
-  }
-  if (header.find("'fortran_order': True") != std::string::npos ||
-      !std::regex_search(header, shape, std::regex("'shape':\\s*\\((\\d+),?\\)"))) {
-    throw std::runtime_error(path + ": expected a one-dimensional C-order string array, header " +
-                             header);
-  }
-  const size_t width = std::stoul(descr[1]), count = std::stoul(shape[1]);
-  std::vector<uint32_t> units(width * count);
-  in.read(reinterpret_cast<char*>(units.data()), static_cast<std::streamsize>(units.size() * 4));
-  if (!in || in.peek() != std::char_traits<char>::eof()) {
-    throw std::runtime_error(path + ": truncated or with trailing bytes: expected " +
-                             std::to_string(count) + " strings of " + std::to_string(width) +
-                             " characters");
+  const auto count = static_cast<size_t>(h.shape[0]);
+  const size_t width = count == 0 ? 0 : h.data_bytes / 4 / count;
+  std::vector<uint32_t> units(h.data_bytes / 4);
+  if (!in.read(reinterpret_cast<char*>(units.data()), static_cast<std::streamsize>(h.data_bytes))) {
+    throw std::runtime_error(path + ": read failed");
   }
   std::vector<std::string> out(count);
   for (size_t i = 0; i < count; ++i) {

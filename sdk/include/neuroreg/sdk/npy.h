@@ -1,6 +1,7 @@
 // NumPy .npy files, the format recordings and similarity matrices come in.
 //
-// Reading and writing go through xtensor's npy support; this adds the dtype
+// Reading parses the header here, bounded by the file's size; writing goes
+// through xtensor's npy support. This adds the dtype
 // dispatch, the checks (truncation, byte order, Fortran order) and the
 // messages that name the file.
 #pragma once
