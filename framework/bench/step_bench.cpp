@@ -19,8 +19,8 @@ struct Contender {
   std::string label;
   std::unique_ptr<Trainer> trainer;
   std::vector<double> round_ms;
-  ResourceUse used;        // summed over the timed steps
-  int64_t peak_rss = 0;    // bytes, the highest over its rounds
+  ResourceUse used;      // summed over the timed steps
+  int64_t peak_rss = 0;  // bytes, the highest over its rounds
   int steps = 0;
 };
 
@@ -111,8 +111,8 @@ std::vector<BenchResult> run_step_bench(const RunConfig& config, const Registry&
 
   std::vector<BenchResult> results;
   const double plain_ms = median(contenders.front().round_ms);
-  out << absl::StrFormat("%-24s %9s %9s %7s %9s %12s %10s\n", "regularizer", "ms/step",
-                         "images/s", "ratio", "sys/user", "faults/step", "peak RSS");
+  out << absl::StrFormat("%-24s %9s %9s %7s %9s %12s %10s\n", "regularizer", "ms/step", "images/s",
+                         "ratio", "sys/user", "faults/step", "peak RSS");
   for (const Contender& c : contenders) {
     BenchResult r;
     r.label = c.label;

@@ -166,6 +166,23 @@ void assign(toml::table& root, const Axis& axis, const toml::node& value) {
   root[axis.section].as_table()->insert_or_assign(axis.key, value);
 }
 
+// Why `name` cannot be one folder inside another ("" when it can): run names
+// and cell ids become folders under output_dir, and must stay there.
+std::string folder_name_problem(const std::string& name) {
+  constexpr size_t kMaxBytes = 200;  // file systems allow 255; leave room for suffixes
+  if (name.empty()) return "it is empty";
+  if (name.size() > kMaxBytes) {
+    return "it is " + std::to_string(name.size()) + " bytes long (at most " +
+           std::to_string(kMaxBytes) + ")";
+  }
+  if (name == "." || name == ".." || name.front() == '.') return "it starts with '.'";
+  for (char c : name) {
+    if (c == '/' || c == '\\') return "it contains '" + std::string(1, c) + "'";
+    if (static_cast<unsigned char>(c) < 0x20) return "it contains a control character";
+  }
+  return "";
+}
+
 // The value as it appears in a label: 8, 0.5, cifar10, stem+group1.
 std::string value_text(const toml::node& node) {
   std::string text;
@@ -350,6 +367,10 @@ absl::StatusOr<Grid> load_grid(const std::string& path, const std::vector<std::s
         cell.config = *std::move(config);
         cell.identity = identity_toml(cell.config);
         cell.id = cell.label + "-" + short_hash(cell.identity);
+        if (std::string why = folder_name_problem(cell.id); !why.empty()) {
+          return invalid(path + ": grid cell '" + cell.label + "' cannot name its run folder '" +
+                         cell.id + "': " + why + "; choose another [[regularizer]] label");
+        }
         cell.index = static_cast<int>(grid.cells.size());
         if (auto [it, fresh] = seen_ids.emplace(cell.identity, cell.label); !fresh) {
           return invalid(
@@ -372,6 +393,10 @@ absl::StatusOr<Grid> load_grid(const std::string& path, const std::vector<std::s
   }
   // Overrides may move it; no axis varies it, so every cell agrees.
   const sdk::Options& run = grid.cells.front().config.run;
+  if (std::string why = folder_name_problem(run.get_string("name")); !why.empty()) {
+    return invalid(path + ": [run] name '" + run.get_string("name") +
+                   "' cannot name a folder inside output_dir: " + why);
+  }
   grid.run_dir = (fs::path(run.get_string("output_dir")) / run.get_string("name")).string();
 
   // An evaluation config is checked now, not after the cells have trained.

@@ -53,8 +53,9 @@ void configure_allocator() {
   const char* env = std::getenv("NEUROREG_ALLOCATOR");
   const std::string setting = env == nullptr || *env == '\0' ? "tuned" : env;
   if (setting != "tuned" && setting != "system") {
-    throw std::invalid_argument("NEUROREG_ALLOCATOR must be \"tuned\" (the default) or \"system\", got \"" +
-                                setting + "\"");
+    throw std::invalid_argument(
+        "NEUROREG_ALLOCATOR must be \"tuned\" (the default) or \"system\", got \"" + setting +
+        "\"");
   }
   g_policy = setting;
   if (setting == "system" || !glibc_malloc()) return;
@@ -64,8 +65,9 @@ void configure_allocator() {
   // one activation of a width-64 ResNet at batch 128.) The process then holds
   // its peak working set, which it needs again every step.
   if (mallopt(M_TRIM_THRESHOLD, -1) != 1 || mallopt(M_MMAP_MAX, 0) != 1) {
-    throw std::runtime_error("the C library refused the allocator settings (mallopt); run with "
-                             "NEUROREG_ALLOCATOR=system");
+    throw std::runtime_error(
+        "the C library refused the allocator settings (mallopt); run with "
+        "NEUROREG_ALLOCATOR=system");
   }
 }
 

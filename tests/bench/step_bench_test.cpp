@@ -20,17 +20,20 @@ threads = 1
 
 [dataset]
 name = "synthetic"
-train_images = )" << batch << R"(
+train_images = )" << batch
+                      << R"(
 
 [backbone]
 name = "resnet18"
 width = )" << width << R"(
 
 [train]
-batch_size = )" << batch << R"(
+batch_size = )" << batch
+                      << R"(
 
 [[regularizer]]
-name = ")" << regularizer << "\"\n";
+name = ")" << regularizer
+                      << "\"\n";
   return path;
 }
 
@@ -40,9 +43,8 @@ std::string run_bench(const std::string& env, const testing::TempDir& dir, int w
                       const std::string& rounds = "--rounds 2 --steps 1") {
   const std::string out = dir.file("out-" + std::to_string(std::rand()));
   const std::string command = env + " " + NEUROREG_CLI + " bench " +
-                              bench_config(dir, width, batch, regularizer) +
-                              " " + rounds + " --plugin-path " + NEUROREG_PLUGIN_DIR +
-                              " > " + out + " 2>&1";
+                              bench_config(dir, width, batch, regularizer) + " " + rounds +
+                              " --plugin-path " + NEUROREG_PLUGIN_DIR + " > " + out + " 2>&1";
   EXPECT_EQ(std::system(command.c_str()), 0) << command;
   std::ifstream in(out);
   return std::string(std::istreambuf_iterator<char>(in), {});

@@ -162,6 +162,17 @@ TEST(Grid, ErrorsNameTheFileLineColumnAndPath) {
       "override 'train.momentum=fast' = fast: PATH: [train] key 'momentum' must be a number");
   expect_error("", {"run.name=a,b"}, "run.name cannot vary");
   expect_error("", {"run.threads=1,2"}, "would train the same model");
+  // Run names and labels become folders inside output_dir, and must stay there.
+  expect_error("", {"run.name=../../x"},
+               "PATH: [run] name '../../x' cannot name a folder inside output_dir: it starts "
+               "with '.'");
+  expect_error("", {"run.name=/tmp/x"},
+               "PATH: [run] name '/tmp/x' cannot name a folder inside output_dir: it contains "
+               "'/'");
+  expect_error("\n[[regularizer]]\nname = \"pixel\"\nlabel = \"a/b\"\n", {},
+               "PATH: grid cell 'a/b-seed0' cannot name its run folder 'a/b-seed0-");
+  expect_error("\n[[regularizer]]\nname = \"pixel\"\nlabel = \"" + std::string(300, 'x') + "\"\n",
+               {}, "bytes long (at most 200); choose another [[regularizer]] label");
 }
 
 TEST(Cli, FlagsACommandDoesNotReadAreErrors) {

@@ -18,8 +18,8 @@ constexpr size_t kMiB = size_t{1} << 20;
 // Runs the real CLI with an environment prefix; returns its exit code and output.
 int run_cli_process(const std::string& env, const std::string& args, std::string* output) {
   testing::TempDir dir;
-  const std::string command = env + " " + NEUROREG_CLI + " " + args + " > " + dir.file("out") +
-                              " 2>&1";
+  const std::string command =
+      env + " " + NEUROREG_CLI + " " + args + " > " + dir.file("out") + " 2>&1";
   const int status = std::system(command.c_str());
   std::ifstream in(dir.file("out"));
   output->assign(std::istreambuf_iterator<char>(in), {});

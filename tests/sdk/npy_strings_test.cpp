@@ -90,8 +90,8 @@ std::string message_of(const std::function<void()>& read) {
 TEST(Npy, ReadsAHeaderLongerThan127BytesInAnyKeyOrder) {
   // numpy loads this (a header length byte >= 128, keys unsorted, long padding).
   neuroreg::testing::TempDir dir;
-  const std::string dict = "{'shape': (2, 1), 'fortran_order': False, 'descr': '<f4'" +
-                           std::string(120, ' ') + "}";
+  const std::string dict =
+      "{'shape': (2, 1), 'fortran_order': False, 'descr': '<f4'" + std::string(120, ' ') + "}";
   const float values[2] = {1.5f, -2.0f};
   std::ofstream(dir.file("long.npy"), std::ios::binary)
       << npy_file(dict, std::string(reinterpret_cast<const char*>(values), 8));
@@ -104,24 +104,22 @@ TEST(Npy, AHugeDeclaredSizeIsAClearErrorNotACrashOrAnAllocation) {
   neuroreg::testing::TempDir dir;
   const std::string path = dir.file("tiers.npy");
   // 128 bytes whose header says each string has 2^62 characters.
-  std::ofstream(path, std::ios::binary)
-      << npy_file("{'descr': '<U4611686018427387904', 'fortran_order': False, 'shape': (1,), }",
-                  "");
+  std::ofstream(path, std::ios::binary) << npy_file(
+      "{'descr': '<U4611686018427387904', 'fortran_order': False, 'shape': (1,), }", "");
   EXPECT_EQ(message_of([&] { read_npy_strings(path); })
                 .rfind(path + ": expected a little-endian unicode string array ('<U…'), header "
                               "{'descr': '<U4611686018427387904', 'fortran_order': False, "
                               "'shape': (1,), }",
                        0),
             0u);
-  std::ofstream(path, std::ios::binary)
-      << npy_file("{'descr': '<U1000000000', 'fortran_order': False, 'shape': (1000000000,), }",
-                  "");
+  std::ofstream(path, std::ios::binary) << npy_file(
+      "{'descr': '<U1000000000', 'fortran_order': False, 'shape': (1000000000,), }", "");
   EXPECT_EQ(message_of([&] { read_npy_strings(path); }),
-            path + ": truncated or with trailing bytes: the header announces 4000000000000000000 "
-                   "data bytes, the file has 0");
-  std::ofstream(path, std::ios::binary)
-      << npy_file("{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296), }",
-                  "");
+            path +
+                ": truncated or with trailing bytes: the header announces 4000000000000000000 "
+                "data bytes, the file has 0");
+  std::ofstream(path, std::ios::binary) << npy_file(
+      "{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296), }", "");
   EXPECT_EQ(message_of([&] { read_npy(path); }),
             path + ": not a readable .npy file (shape 4294967296, 4294967296 overflows)");
   std::ofstream(path, std::ios::binary)
