@@ -1,5 +1,6 @@
 #include "config/toml_schema.h"
 
+#include <cmath>
 #include <filesystem>
 
 namespace neuroreg {
@@ -113,6 +114,17 @@ absl::StatusOr<sdk::Options> resolve_options(const toml::table& table,
                                         "' must be " + sdk::describe(spec->type) + ", got " +
                                         describe_node(node) +
                                         (node.is_array() ? " of other types" : ""));
+    }
+    // TOML has nan and inf; no key means them, and NaN passes every range check.
+    std::vector<double> numbers;
+    if (const double* d = std::get_if<double>(&*value)) numbers.push_back(*d);
+    if (const auto* list = std::get_if<std::vector<double>>(&*value)) numbers = *list;
+    for (double d : numbers) {
+      if (!std::isfinite(d)) {
+        return absl::InvalidArgumentError(position(file, node.source()) + section + " key '" +
+                                          name + "' must be finite, got " +
+                                          sdk::to_toml_text(OptionValue(d)));
+      }
     }
     options.set(name, std::move(*value));
   }

@@ -1,5 +1,8 @@
 #include "neuroreg/sdk/options.h"
 
+#include <cmath>
+#include <cstdlib>
+#include <iomanip>
 #include <sstream>
 #include <stdexcept>
 
@@ -15,10 +18,17 @@ std::string quote(const std::string& s) {
   return out + "\"";
 }
 
+// The shortest text, at 6 or more significant digits, that reads back as
+// exactly `v` (6 first: the effective config of a cell is hashed into its id,
+// and existing ids must not change for values that always printed exactly).
 std::string number_text(double v) {
-  std::ostringstream os;
-  os << v;
-  std::string text = os.str();
+  std::string text;
+  for (int digits = 6; digits <= 17; ++digits) {
+    std::ostringstream os;
+    os << std::setprecision(digits) << v;
+    text = os.str();
+    if (!std::isfinite(v) || std::strtod(text.c_str(), nullptr) == v) break;
+  }
   // TOML needs a float to look like one.
   if (text.find_first_of(".eEn") == std::string::npos) text += ".0";
   return text;

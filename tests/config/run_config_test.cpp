@@ -78,6 +78,15 @@ TEST_F(RunConfigTest, EffectiveConfigReadsBackToTheSameValues) {
   RunConfig again;
   ASSERT_EQ(load(config.effective_toml(), &again), "");
   EXPECT_EQ(again.effective_toml(), config.effective_toml());
+
+  // Floats read back exactly, at every precision; short ones keep their text.
+  ASSERT_EQ(
+      load(replaced("epochs = 1", "epochs = 1\nlr = 0.123456789012345\nmomentum = 0.3"), &config),
+      "");
+  EXPECT_NE(config.effective_toml().find("lr = 0.123456789012345\n"), std::string::npos);
+  EXPECT_NE(config.effective_toml().find("momentum = 0.3\n"), std::string::npos);
+  ASSERT_EQ(load(config.effective_toml(), &again), "");
+  EXPECT_EQ(again.train.get_float("lr"), 0.123456789012345);
 }
 
 TEST_F(RunConfigTest, UnknownKeyNamesFileLineColumnAndTheExpectedKeys) {
@@ -102,6 +111,15 @@ TEST_F(RunConfigTest, WrongTypeNamesKeyAndExpectedType) {
             path_ +
                 ":22:8: [[regularizer]] #2 key 'taps' must be an array of strings, got an "
                 "array of other types");
+}
+
+TEST_F(RunConfigTest, NanAndInfinityAreErrorsForEveryNumberKey) {
+  EXPECT_EQ(load(replaced("alpha = 4", "alpha = nan")),
+            path_ + ":21:9: [[regularizer]] #2 key 'alpha' must be finite, got nan");
+  EXPECT_EQ(load(replaced("epochs = 1", "epochs = 1\nlr = -inf")),
+            path_ + ":15:6: [train] key 'lr' must be finite, got -inf");
+  EXPECT_EQ(load(kValid + std::string("\n[eval]\nnoise_sigmas = [0.1, nan]\n")),
+            path_ + ":25:16: [eval] key 'noise_sigmas' must be finite, got nan");
 }
 
 TEST_F(RunConfigTest, MissingRequiredKeyNamesIt) {
