@@ -101,10 +101,8 @@ absl::StatusOr<ComponentConfig> resolve_component(const toml::table& table, Comp
   }
   const RegisteredComponent* component = registry.find(kind, *name);
   if (!component) {
-    std::string known = registry.names(kind);
-    return absl::InvalidArgumentError(position(file, name_node->source()) + section + " unknown " +
-                                      sdk::to_string(kind) + " '" + *name +
-                                      "'; registered: " + (known.empty() ? "(none)" : known));
+    return absl::InvalidArgumentError(position(file, name_node->source()) + section + " " +
+                                      registry.unknown_message(kind, *name));
   }
   const std::vector<sdk::OptionSpec> host = host_component_options(kind);
   for (const sdk::OptionSpec& own : component->spec.options) {

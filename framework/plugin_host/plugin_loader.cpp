@@ -95,6 +95,7 @@ absl::Status PluginLoader::load_file(const std::string& path) {
 }
 
 std::vector<absl::Status> PluginLoader::load_directory(const std::string& dir) {
+  registry_.add_searched_folder(dir);
   std::vector<absl::Status> errors;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {

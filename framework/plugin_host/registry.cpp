@@ -51,12 +51,18 @@ const RegisteredComponent* Registry::find(ComponentKind kind, const std::string&
 
 const RegisteredComponent& Registry::get(ComponentKind kind, const std::string& name) const {
   const RegisteredComponent* found = find(kind, name);
-  if (!found) {
-    std::string known = names(kind);
-    throw std::invalid_argument("unknown " + sdk::to_string(kind) + " '" + name +
-                                "'; registered: " + (known.empty() ? "(none)" : known));
-  }
+  if (!found) throw std::invalid_argument(unknown_message(kind, name));
   return *found;
+}
+
+std::string Registry::unknown_message(ComponentKind kind, const std::string& name) const {
+  const std::string known = names(kind);
+  std::string folders;
+  for (const std::string& f : searched_folders_) folders += (folders.empty() ? "" : ", ") + f;
+  return "unknown " + sdk::to_string(kind) + " '" + name +
+         "'; registered: " + (known.empty() ? "(none)" : known) +
+         "; plugin folders searched: " + (folders.empty() ? "(none)" : folders) +
+         " (--plugin-path DIR or NEUROREG_PLUGIN_PATH adds one)";
 }
 
 std::vector<const RegisteredComponent*> Registry::list(ComponentKind kind) const {

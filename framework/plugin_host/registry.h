@@ -43,6 +43,12 @@ class Registry : public sdk::Registrar {
   /// Names of a kind joined with ", " (for error messages).
   std::string names(sdk::ComponentKind kind) const;
 
+  /// Plugin folders a loader has searched for this registry, in order.
+  void add_searched_folder(std::string folder) { searched_folders_.push_back(std::move(folder)); }
+  /// "unknown <kind> 'name'; registered: ...; plugin folders searched: ...
+  /// (--plugin-path DIR or NEUROREG_PLUGIN_PATH adds one)", for error messages.
+  std::string unknown_message(sdk::ComponentKind kind, const std::string& name) const;
+
   /// The component's declared defaults, then `overrides` on top. Throws
   /// std::invalid_argument for an override the component does not declare.
   sdk::Options defaults(sdk::ComponentKind kind, const std::string& name,
@@ -66,6 +72,7 @@ class Registry : public sdk::Registrar {
   void add(RegisteredComponent component);
   std::map<std::pair<sdk::ComponentKind, std::string>, RegisteredComponent> components_;
   std::string current_source_ = "<builtin>";
+  std::vector<std::string> searched_folders_;
 };
 
 }  // namespace neuroreg

@@ -141,6 +141,10 @@ TEST_F(RunConfigTest, UnknownComponentListsRegisteredOnes) {
                         0),
             0u)
       << error;
+  EXPECT_NE(error.find("; plugin folders searched: " NEUROREG_PLUGIN_DIR
+                       " (--plugin-path DIR or NEUROREG_PLUGIN_PATH adds one)"),
+            std::string::npos)
+      << error;
 }
 
 TEST_F(RunConfigTest, UnknownSectionAndDuplicateLabelsAreErrors) {
