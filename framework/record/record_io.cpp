@@ -62,6 +62,12 @@ record::RunRecord read_run_record(const std::string& path) {
   if (!record.ParseFromIstream(&in)) {
     throw std::runtime_error(file + ": not a NeuroReg run record (protobuf parse failed)");
   }
+  // An empty file parses as an empty message; every record written names its
+  // versions and start time.
+  if (!record.has_versions() || record.started_at().empty()) {
+    throw std::runtime_error(file +
+                             ": not a NeuroReg run record (empty, or no versions and start time)");
+  }
   return record;
 }
 

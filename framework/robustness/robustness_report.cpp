@@ -25,6 +25,10 @@ record::RobustnessRecord read_robustness_record(const std::string& path) {
   if (!record.ParseFromIstream(&in)) {
     throw std::runtime_error(path + ": not a NeuroReg robustness record (protobuf parse failed)");
   }
+  if (!record.has_versions() || record.started_at().empty()) {
+    throw std::runtime_error(
+        path + ": not a NeuroReg robustness record (empty, or no versions and start time)");
+  }
   return record;
 }
 
@@ -56,15 +60,14 @@ std::string format_robustness(const record::RobustnessRecord& r) {
   if (r.attacks_size() == 0) return out;
   out += absl::StrFormat("  attacks on %d samples, %.2f%% classified correctly:\n",
                          r.samples_size(), 100 * r.samples_clean_accuracy());
-  out += absl::StrFormat("    %-34s %-5s %-8s %7s %10s %9s %9s %9s %9s\n", "attack", "norm",
-                         "access", "found", "median", "images/s", "restarts", "rejected",
-                         "clipped");
+  out +=
+      absl::StrFormat("    %-34s %-5s %-8s %7s %10s %9s %9s %9s %9s\n", "attack", "norm", "access",
+                      "found", "median", "images/s", "restarts", "rejected", "clipped");
   for (const auto& a : r.attacks()) {
-    out += absl::StrFormat("    %-34s %-5s %-8s %6.1f%% %10s %9.1f %9d %9d %9d\n", a.label(),
-                           a.norm(), a.access(), 100 * a.success_rate(), distance(a.median()),
-                           a.images_per_second(), a.restarts(),
-                           a.checks().not_adversarial() + a.checks().non_finite(),
-                           a.checks().clipped());
+    out += absl::StrFormat(
+        "    %-34s %-5s %-8s %6.1f%% %10s %9.1f %9d %9d %9d\n", a.label(), a.norm(), a.access(),
+        100 * a.success_rate(), distance(a.median()), a.images_per_second(), a.restarts(),
+        a.checks().not_adversarial() + a.checks().non_finite(), a.checks().clipped());
   }
   out += "  minimal perturbation per sample (minimum over the attacks of each norm):\n";
   for (const auto& n : r.norms()) {
@@ -77,9 +80,9 @@ std::string format_robustness(const record::RobustnessRecord& r) {
                                         : r.attacks(v).label();
       by += (by.empty() ? "" : ", ") + absl::StrFormat("%s %d", who, count);
     }
-    out += absl::StrFormat("    %-5s median %-10s mean %-10s found %6.2f%%   minima: %s\n",
-                           n.norm(), distance(n.median()), distance(n.mean()),
-                           100 * n.success_rate(), by);
+    out +=
+        absl::StrFormat("    %-5s median %-10s mean %-10s found %6.2f%%   minima: %s\n", n.norm(),
+                        distance(n.median()), distance(n.mean()), 100 * n.success_rate(), by);
   }
   return out;
 }

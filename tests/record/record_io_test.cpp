@@ -15,6 +15,8 @@ TEST(RunRecord, RoundTripsThroughAFolderAndLeavesNoTemporaryFile) {
   record::RunRecord r;
   r.set_run_name("demo");
   r.set_label("pixel");
+  *r.mutable_versions() = current_versions();  // every record written has these
+  r.set_started_at(utc_now());
   r.add_epochs()->set_train_accuracy(0.5);
   r.mutable_evaluation()->set_clean_accuracy(0.75);
   write_run_record(dir.file("run/record.pb"), r);

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "record/record_io.h"
 #include "robustness/robustness_report.h"
 #include "support/builtin_plugins.h"
 #include "support/linear_backbone.h"
@@ -45,9 +46,9 @@ name = "fgm_l2"
 search_steps = 12
 )");
   std::ostringstream log;
-  const record::RobustnessRecord r = evaluate_robustness(
-      *task.model, {task.images, task.labels}, config, testing::builtin_registry(),
-      torch::kCPU, log);
+  const record::RobustnessRecord r =
+      evaluate_robustness(*task.model, {task.images, task.labels}, config,
+                          testing::builtin_registry(), torch::kCPU, log);
 
   EXPECT_EQ(r.test_images(), 24);
   ASSERT_EQ(r.noise_size(), 1);
@@ -85,16 +86,21 @@ search_steps = 12
 TEST(RobustnessEval, MedianIsNumpysWithInfinityLast) {
   EXPECT_DOUBLE_EQ(median_distance(torch::tensor({3.0, 1.0, 2.0}, torch::kDouble)), 2.0);
   EXPECT_DOUBLE_EQ(median_distance(torch::tensor({4.0, 1.0, 2.0, 3.0}, torch::kDouble)), 2.5);
-  EXPECT_TRUE(std::isinf(median_distance(torch::tensor({1.0, HUGE_VAL, HUGE_VAL}, torch::kDouble))));
+  EXPECT_TRUE(
+      std::isinf(median_distance(torch::tensor({1.0, HUGE_VAL, HUGE_VAL}, torch::kDouble))));
 }
 
 TEST(RobustnessReport, RecordsSurviveAWriteAndRead) {
   testing::TempDir dir;
   record::RobustnessRecord r;
   r.set_label("pixel");
+  *r.mutable_versions() = current_versions();  // every record written has these
+  r.set_started_at(utc_now());
   r.add_norms()->set_norm("L2");
   write_robustness_record(dir.file("r.pb"), r);
   EXPECT_EQ(read_robustness_record(dir.file("r.pb")).norms(0).norm(), "L2");
+  write_robustness_record(dir.file("empty.pb"), record::RobustnessRecord());
+  EXPECT_THROW(read_robustness_record(dir.file("empty.pb")), std::runtime_error);
   EXPECT_THROW(read_robustness_record(dir.file("missing.pb")), std::runtime_error);
 }
 

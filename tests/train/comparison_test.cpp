@@ -220,6 +220,11 @@ TEST(Cli, ShowNamesAFileThatIsNotARecord) {
   EXPECT_EQ(cli({"show", dir.file("junk.pb")}, &out, &err), 1);
   EXPECT_EQ(err, "neuroreg: error: " + dir.file("junk.pb") +
                      ": not a NeuroReg run record (protobuf parse failed)\n");
+  // An empty file parses as an empty message: not a run with no epochs.
+  std::ofstream(dir.file("record.pb")).flush();
+  EXPECT_EQ(cli({"show", dir.path()}, &out, &err), 1);
+  EXPECT_EQ(err, "neuroreg: error: " + dir.file("record.pb") +
+                     ": not a NeuroReg run record (empty, or no versions and start time)\n");
 }
 
 }  // namespace
