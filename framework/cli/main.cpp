@@ -9,7 +9,7 @@ int main(int argc, char** argv) {
   try {
     neuroreg::configure_allocator();
   } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << "\n";
+    std::cerr << "neuroreg: error: " << e.what() << "\n";
     return 2;
   }
   return neuroreg::run_cli(argc, argv, std::cout, std::cerr);

@@ -37,7 +37,6 @@ struct NpyHeader {
   std::string descr;  // numpy's type string, e.g. "<f4", "<U12"
   bool fortran_order = false;
   std::vector<int64_t> shape;
-  int64_t count = 1;        // elements: the product of the shape
   uint64_t data_bytes = 0;  // what follows the header
 };
 
@@ -45,8 +44,8 @@ struct NpyHeader {
   throw std::runtime_error(path + ": not a readable .npy file (" + what + ")");
 }
 
-// One numeric field of the header dict ('shape' dimensions): digits only,
-// small enough that the product of all of them fits in 63 bits.
+// One 'shape' dimension of the header dict: digits only (at most 18, so it
+// fits in 63 bits; the product is checked for overflow).
 int64_t dimension(const std::string& token, const std::string& path) {
   std::string digits = token;
   if (!digits.empty() && digits.back() == 'L') digits.pop_back();  // Python 2 longs
@@ -61,8 +60,9 @@ int64_t dimension(const std::string& token, const std::string& path) {
 // length, the dict's descr, fortran_order and shape, and that the data that
 // follows has exactly the announced size. Bounds come from the file's size,
 // so a damaged header cannot ask for more memory than the file holds.
+// `strings`: a '<U' array (4 bytes per character) rather than numbers.
 NpyHeader read_header(std::istream& in, const std::string& path, uint64_t file_size,
-                      uint64_t item_bytes_per_char = 0) {
+                      bool strings = false) {
   char magic[8];
   if (!in.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0) {
     bad_header(path, "no .npy magic string at its start");
@@ -109,14 +109,15 @@ NpyHeader read_header(std::istream& in, const std::string& path, uint64_t file_s
 
   // Bytes per element: the dtype's size, or 4 per character of a '<U' width.
   uint64_t item_bytes = 0;
-  if (item_bytes_per_char > 0) {
-    if (!std::regex_match(h.descr, m, std::regex(R"(<U(\d{1,12}))"))) {
+  if (strings) {
+    // Width >= 1: every element then takes file bytes, which bounds the count.
+    if (!std::regex_match(h.descr, m, std::regex(R"(<U([1-9]\d{0,11}))"))) {
       throw std::runtime_error(path +
                                ": expected a little-endian unicode string array ('<U…'), "
                                "header " +
                                header);
     }
-    item_bytes = item_bytes_per_char * std::stoull(m[1]);
+    item_bytes = 4 * std::stoull(m[1]);
   } else {
     for (const Dtype& d : kDtypes) {
       if (h.descr == d.descr) item_bytes = c10::elementSize(d.scalar);
@@ -128,8 +129,7 @@ NpyHeader read_header(std::istream& in, const std::string& path, uint64_t file_s
   }
   uint64_t bytes = item_bytes;
   for (int64_t d : h.shape) {
-    if (__builtin_mul_overflow(h.count, d, &h.count) ||
-        __builtin_mul_overflow(bytes, static_cast<uint64_t>(d), &bytes)) {
+    if (__builtin_mul_overflow(bytes, static_cast<uint64_t>(d), &bytes)) {
       bad_header(path, "shape " + dims + " overflows");
     }
   }
@@ -263,7 +263,7 @@ std::vector<std::string> read_npy_strings(const std::string& path) {
   }
   const uint64_t file_size = std::filesystem::file_size(path, ec);
   std::ifstream in(path, std::ios::binary);
-  const NpyHeader h = read_header(in, path, file_size, 4);
+  const NpyHeader h = read_header(in, path, file_size, /*strings=*/true);
   if (h.fortran_order || h.shape.size() != 1) {
     throw std::runtime_error(path + ": expected a one-dimensional C-order string array");
   }
