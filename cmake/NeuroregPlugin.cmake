@@ -5,6 +5,11 @@
 # installed package, by out-of-tree plugins (see examples/).
 function(neuroreg_add_plugin target)
   cmake_parse_arguments(ARG "" "" "SOURCES;LIBRARIES" ${ARGN})
+  if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)
+    message(WARNING "neuroreg_add_plugin(${target}): no CMAKE_BUILD_TYPE, so the plugin is "
+      "built without optimisation and slows every training step; configure with "
+      "-DCMAKE_BUILD_TYPE=Release")
+  endif()
   add_library(${target} MODULE ${ARG_SOURCES})
   target_link_libraries(${target} PRIVATE neuroreg::sdk ${ARG_LIBRARIES})
   set_target_properties(${target} PROPERTIES

@@ -13,8 +13,13 @@ endfunction()
 file(REMOVE_RECURSE "${WORK_DIR}")
 set(prefix "${WORK_DIR}/prefix")
 run("${CMAKE_COMMAND}" --install "${BUILD_DIR}" --prefix "${prefix}")
+# No build type given, as a newcomer would: the example must still optimise.
 run("${CMAKE_COMMAND}" -S "${SOURCE_DIR}" -B "${WORK_DIR}/build" -G "${GENERATOR}"
-    -DCMAKE_BUILD_TYPE=Release "-DCMAKE_PREFIX_PATH=${prefix}")
+    "-DCMAKE_PREFIX_PATH=${prefix}")
+file(STRINGS "${WORK_DIR}/build/CMakeCache.txt" build_type REGEX "^CMAKE_BUILD_TYPE:")
+if(NOT build_type STREQUAL "CMAKE_BUILD_TYPE:STRING=Release")
+  message(FATAL_ERROR "the example builds as '${build_type}' by default, not Release")
+endif()
 run("${CMAKE_COMMAND}" --build "${WORK_DIR}/build")
 
 run("${prefix}/bin/neuroreg" plugins --plugin-path "${WORK_DIR}/build")

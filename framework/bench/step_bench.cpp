@@ -74,7 +74,10 @@ std::vector<BenchResult> run_step_bench(const RunConfig& config, const Registry&
                                              config.train, device, seed, discard,
                                              Augmentation::from_options(config.dataset.options));
     for (int i = 0; i < settings.warmup_steps; ++i) trainer->step(images, labels);
-    contenders.push_back({reg.options.get_string("label"), std::move(trainer), {}});
+    Contender contender;
+    contender.label = reg.options.get_string("label");
+    contender.trainer = std::move(trainer);
+    contenders.push_back(std::move(contender));
   }
 
   std::string backbone = config.backbone.name;

@@ -23,9 +23,11 @@
 #include "data/task_data.h"
 #include "experiment/comparison.h"
 #include "experiment/grid.h"
+#include "experiment/preflight.h"
 #include "plugin_host/plugin_loader.h"
 #include "record/record_io.h"
 #include "runtime/runtime.h"
+#include "runtime/stop_signals.h"
 
 namespace neuroreg {
 namespace {
@@ -47,7 +49,9 @@ commands:
                         validate every cell of CONFIG's grid against every component's
                         declared keys; print the cells and the first cell's effective config
   config explain        list the keys the host reads in each section, with defaults
-  plugins               list registered components, their descriptions and config keys
+  plugins [--verbose]   list registered components, their descriptions and config keys;
+                        --verbose: also each one's plugin file, plugin version and the
+                        SDK, LibTorch and C++ library it was built against
   show RUN|COMPARISON [--json]
                         print a run record (a run folder or its record.pb), or a comparison
                         folder's table of groups (mean ± SEM over seeds) from its records;
@@ -88,6 +92,7 @@ options:
                         1/N of the cores (default 1)
   --cell ID|INDEX       run-cell: the cell, by id (as in cells.tsv) or 0-based index
   --json                show: print JSON
+  --verbose             plugins: name each component's file and build stamp
   KEY=VALUE[,VALUE...]  compare/train/run-cell/config check: set a config key by its path
                         (train.epochs=3, seed=0,1,2, 'regularizer[pixel].alpha=2,8'); a
                         comma list makes a grid axis
@@ -124,6 +129,7 @@ struct Args {
   int jobs = 1;
   std::string cell;
   bool json = false;
+  bool verbose = false;
 };
 
 // Returns an error message, or "" when the arguments parsed.
@@ -145,9 +151,14 @@ std::string parse_args(int argc, char** argv, Args& args) {
       try {
         size_t used = 0;
         args.overrides.threads = std::stoi(v, &used);
-        if (used != v.size() || args.overrides.threads < 0) throw std::invalid_argument(v);
+        if (used != v.size() || args.overrides.threads < 0 ||
+            args.overrides.threads > max_threads()) {
+          throw std::invalid_argument(v);
+        }
       } catch (const std::exception&) {
-        return "--threads needs a whole number >= 0, got '" + v + "'";
+        return "--threads needs a whole number in 0.." + std::to_string(max_threads()) +
+               " (0 = all cores; this machine has " + std::to_string(max_threads()) + "), got '" +
+               v + "'";
       }
     } else if (arg == "--device") {
       if (!value(v)) return "--device needs auto, cpu or cuda";
@@ -197,6 +208,8 @@ std::string parse_args(int argc, char** argv, Args& args) {
       if (!value(args.cell)) return "--cell needs a cell id or index";
     } else if (arg == "--json") {
       args.json = true;
+    } else if (arg == "--verbose") {
+      args.verbose = true;
     } else if (arg == "--resume") {
       return "--resume is gone: compare and train always resume interrupted cells and skip "
              "finished ones";
@@ -223,7 +236,7 @@ const std::map<std::string, std::set<std::string>>& command_flags() {
       {"bench", {"--plugin-path", "--threads", "--device", "--rounds", "--steps"}},
       {"config check", {"--plugin-path"}},
       {"config explain", {}},
-      {"plugins", {"--plugin-path"}},
+      {"plugins", {"--plugin-path", "--verbose"}},
       {"show", {"--json"}},
       {"eval", {"--plugin-path", "--threads", "--device", "--config"}},
       {"export", {"--plugin-path", "--threads", "--device", "--torchscript"}},
@@ -273,7 +286,9 @@ std::string check_flags(const Args& args) {
 // Loads the default plugin folders and those named on the command line.
 // Load errors are warnings: the host goes on with the plugins that loaded.
 void load_plugins(PluginLoader& loader, const Args& args, std::ostream& err) {
-  std::vector<std::string> dirs = default_plugin_dirs();
+  std::vector<std::string> warnings;
+  std::vector<std::string> dirs = default_plugin_dirs(warnings);
+  for (const std::string& warning : warnings) err << "neuroreg: warning: " << warning << "\n";
   dirs.insert(dirs.end(), args.plugin_paths.begin(), args.plugin_paths.end());
   for (const std::string& dir : dirs) {
     for (const absl::Status& error : loader.load_directory(dir)) {
@@ -305,9 +320,11 @@ const char* type_name(sdk::OptionType type) {
 
 void print_options(const std::vector<sdk::OptionSpec>& options, std::ostream& out) {
   for (const sdk::OptionSpec& o : options) {
+    const std::string constraints = sdk::describe_constraints(o);
     out << absl::StrFormat(
-        "      %-16s %-8s %-24s %s\n", o.name, type_name(o.type),
-        o.default_value ? "= " + sdk::to_toml_text(*o.default_value) : "(required)", o.help);
+        "      %-16s %-8s %-24s %s%s\n", o.name, type_name(o.type),
+        o.default_value ? "= " + sdk::to_toml_text(*o.default_value) : "(required)", o.help,
+        constraints.empty() ? "" : " [" + constraints + "]");
   }
 }
 
@@ -327,7 +344,17 @@ void print_host_keys(std::ostream& out) {
   }
 }
 
-void print_plugins(const Registry& registry, const PluginLoader& loader, std::ostream& out) {
+// "sdk 4, torch 1.13.0, cxx11_abi 1, libstdcxx 20230528"
+std::string stamp_text(const PluginStamp& stamp) {
+  std::string text;
+  for (const auto& [key, value] : stamp) text += (text.empty() ? "" : ", ") + key + " " + value;
+  return text;
+}
+
+void print_plugins(const Registry& registry, const PluginLoader& loader, bool verbose,
+                   std::ostream& out) {
+  std::map<std::string, const LoadedPlugin*> by_file;
+  for (const LoadedPlugin& p : loader.loaded()) by_file[p.path] = &p;
   for (auto kind : {sdk::ComponentKind::kBackbone, sdk::ComponentKind::kDataset,
                     sdk::ComponentKind::kRegularizer, sdk::ComponentKind::kAttack}) {
     out << sdk::to_string(kind) << "s:\n";
@@ -335,12 +362,24 @@ void print_plugins(const Registry& registry, const PluginLoader& loader, std::os
     if (components.empty()) out << "  (none)\n";
     for (const RegisteredComponent* c : components) {
       out << "  " << c->spec.name << " - " << c->spec.description << "\n";
+      if (verbose) {
+        auto it = by_file.find(c->source);
+        out << "      from " << c->source;
+        if (it != by_file.end()) {
+          out << " (plugin " << it->second->name << " " << it->second->version << "; "
+              << stamp_text(it->second->stamp) << ")";
+        }
+        out << "\n";
+      }
       print_options(c->spec.options, out);
     }
   }
   out << "\nloaded " << loader.loaded().size() << " plugin files:\n";
   for (const LoadedPlugin& p : loader.loaded()) {
-    out << "  " << p.name << " " << p.version << "  " << p.path << "\n";
+    out << "  " << p.name << " " << p.version << "  " << p.path;
+    if (!p.linked_as.empty()) out << " (through the symlink " << p.linked_as << ")";
+    out << "\n";
+    if (verbose) out << "      built against " << stamp_text(p.stamp) << "\n";
   }
 }
 
@@ -378,7 +417,7 @@ int command(const Args& args, std::ostream& out, std::ostream& err) {
   load_plugins(loader, args, err);
 
   if (cmd == "plugins") {
-    print_plugins(registry, loader, out);
+    print_plugins(registry, loader, args.verbose, out);
     return 0;
   }
   if (cmd == "eval") {
@@ -437,15 +476,26 @@ int command(const Args& args, std::ostream& out, std::ostream& err) {
     return 1;
   }
   if (check) {
+    std::vector<const GridCell*> all;
+    for (const GridCell& cell : grid->cells) all.push_back(&cell);
+    std::vector<std::string> built;
+    if (absl::Status status = preflight(*grid, all, registry, &built); !status.ok()) {
+      err << "neuroreg: error: " << status.message() << "\n";
+      return 1;
+    }
     out << path << ": ok (" << grid->cells.size() << " cells";
     if (!grid->axis_paths.empty())
       out << ": regularizers × " << absl::StrJoin(grid->axis_paths, " × ");
     out << ")\n";
     for (const GridCell& cell : grid->cells) out << "  " << cell.id << "\n";
+    out << "built on two test images:\n";
+    for (const std::string& line : built) out << "  " << line << "\n";
     out << "\n# effective config of " << grid->cells.front().label << "\n"
         << grid->cells.front().config.effective_toml();
     return 0;
   }
+  // From here on a run trains: Ctrl-C or SIGTERM checkpoint and stop it.
+  install_stop_signals();
   if (cmd == "run-cell") {
     if (args.cell.empty()) {
       err << "usage: neuroreg run-cell CONFIG --cell ID|INDEX [KEY=VALUE...]\n";
@@ -475,6 +525,13 @@ int command(const Args& args, std::ostream& out, std::ostream& err) {
           << labels.size() << "; use 'neuroreg compare'\n";
       return 1;
     }
+  }
+  // Everything a cell would build is built once now, so a broken last cell
+  // fails before the first one trains.
+  if (absl::Status status = preflight(*grid, cells_to_run(*grid, registry), registry);
+      !status.ok()) {
+    err << "neuroreg: error: " << status.message() << "\n";
+    return 1;
   }
   ComparisonOptions options;
   options.overrides = args.overrides;
@@ -507,6 +564,13 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
   }
   try {
     return command(args, out, err);
+  } catch (const StoppedBySignal& stopped) {
+    err << "neuroreg: " << stopped.what() << "\n";
+    return 128 + stopped.signal;
+  } catch (const std::bad_alloc&) {
+    err << "neuroreg: error: out of memory: a tensor could not be allocated (lower [train] "
+           "batch_size, [eval] batch_size or the backbone's width)\n";
+    return 1;
   } catch (const std::exception& e) {
     err << "neuroreg: error: " << e.what() << "\n";
     return 1;

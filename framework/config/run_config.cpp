@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <sstream>
+#include <thread>
 
 #include "config/toml_schema.h"
 
@@ -11,13 +12,23 @@ using sdk::ComponentKind;
 using sdk::OptionList;
 using sdk::OptionType;
 
+int64_t max_threads() {
+  // Threads beyond the machine's cores only slow a step down; a typo such as
+  // 100000 would spend minutes creating threads.
+  const unsigned cores = std::thread::hardware_concurrency();
+  return cores == 0 ? 256 : static_cast<int64_t>(cores);
+}
+
 std::vector<sdk::OptionSpec> run_section_options() {
   return OptionList()
       .add_string("name", "", "run name; default: the config file's name")
       .add_string("output_dir", "runs", "where runs are written, relative to the working dir")
       .add_int("seed", 0, "seed for initialisation, data order and noise")
+      .at_least(0)
       .add_string("device", "auto", "\"auto\" (CUDA when available), \"cpu\" or \"cuda\"")
+      .one_of({"auto", "cpu", "cuda"})
       .add_int("threads", 0, "intra-op CPU threads; 0 = all available cores")
+      .between(0, max_threads())
       .add_string_list("plugin_paths", {}, "extra plugin folders, relative to this file")
       .specs();
 }
@@ -25,14 +36,24 @@ std::vector<sdk::OptionSpec> run_section_options() {
 std::vector<sdk::OptionSpec> train_section_options() {
   return OptionList()
       .add_int("epochs", 40, "training epochs")
+      .between(1, kMaxEpochs)
       .add_int("batch_size", 64, "images per task batch")
+      .between(1, kMaxBatch)
       .add_float("lr", 0.1, "initial SGD learning rate")
+      .above(0)
       .add_float("momentum", 0.9, "SGD momentum")
+      .between(0, 1)
       .add_float("weight_decay", 5e-4, "L2 weight decay on the backbone's parameters")
+      .at_least(0)
       .add_float("lr_decay", 0.3, "learning rate factor applied every lr_decay_every epochs")
+      .above(0)
+      .at_most(1)
       .add_int("lr_decay_every", 4, "epochs between learning rate decays")
+      .between(1, kMaxEpochs)
       .add_int_list("lr_resets", {20}, "epochs at which the learning rate returns to lr")
-      .add_int("log_every", 50, "steps between progress lines")
+      .between(1, kMaxEpochs)
+      .add_int("log_every", 50, "steps between lines of train.log (0: epoch lines only)")
+      .at_least(0)
       .specs();
 }
 
@@ -40,11 +61,15 @@ std::vector<sdk::OptionSpec> eval_section_options() {
   return OptionList()
       .add_float_list("noise_sigmas", {0.05, 0.1, 0.2, 0.3},
                       "std of additive Gaussian noise on [0,1] images (clean is always run)")
+      .at_least(0)
       .add_int("batch_size", 256, "images per evaluation batch")
+      .between(1, kMaxBatch)
       .add_int("seed", 1234, "seed of the noise, the same for every compared model")
+      .at_least(0)
       .add_string("config", "",
                   "robustness evaluation run after training (an eval config: attacks, "
                   "corruptions), relative to the working directory; \"\" = noise only")
+      .existing_file()
       .specs();
 }
 
@@ -53,25 +78,33 @@ std::vector<sdk::OptionSpec> host_component_options(ComponentKind kind) {
   list.add_required("name", OptionType::kString, "which " + sdk::to_string(kind) + " plugin");
   if (kind == ComponentKind::kDataset) {
     list.add_int("train_size", 0, "training images to use, drawn at random; 0 = all")
+        .at_least(0)
         .add_int("validation_size", 0, "training images held out for validation")
+        .at_least(0)
         .add_int("test_size", 0, "test images to evaluate on, drawn at random; 0 = all")
+        .at_least(0)
         .add_int("random_crop_padding", 0,
                  "training augmentation: zero-pad by this many pixels, crop back at random")
+        .between(0, 64)
         .add_bool("horizontal_flip", false, "training augmentation: mirror half of the images");
   }
   if (kind == ComponentKind::kRegularizer) {
     list.add_string("label", "", "name shown in tables and run folders; default: name")
-        .add_float("alpha", 20.0, "strength α in L = L_task + α·L_sim (Eq. 7)");
+        .add_float("alpha", 20.0, "strength α in L = L_task + α·L_sim (Eq. 7)")
+        .at_least(0);
   }
   if (kind == ComponentKind::kAttack) {
     list.add_string("label", "", "name shown in tables; default: name (+ grid values)")
         .add_int("restarts", 1,
                  "runs per sample of a randomized attack; the smallest result counts")
+        .between(1, 1000)
         .add_int("search_steps", 20,
                  "fixed-ε attacks: steps of the per-sample search for the smallest ε")
+        .between(1, 1000)
         .add_float("epsilon_start", 0,
                    "fixed-ε attacks: first ε of the search; 0 = by norm (L∞ 0.01, L2 0.5, "
-                   "L1 5, L0 5)");
+                   "L1 5, L0 5)")
+        .at_least(0);
   }
   return list.specs();
 }
@@ -86,7 +119,7 @@ std::vector<sdk::OptionSpec> concat(std::vector<sdk::OptionSpec> a,
 // keys join the host's.
 absl::StatusOr<ComponentConfig> resolve_component(const toml::table& table, ComponentKind kind,
                                                   const Registry& registry, const std::string& file,
-                                                  const std::string& section) {
+                                                  const std::string& section, PathCheck paths) {
   const toml::node* name_node = table.get("name");
   if (!name_node) {
     return absl::InvalidArgumentError(position(file, table.source()) + section +
@@ -114,7 +147,8 @@ absl::StatusOr<ComponentConfig> resolve_component(const toml::table& table, Comp
       }
     }
   }
-  auto options = resolve_options(table, concat(host, component->spec.options), file, section);
+  auto options =
+      resolve_options(table, concat(host, component->spec.options), file, section, paths);
   if (!options.ok()) return options.status();
   return ComponentConfig{*name, *std::move(options)};
 }
@@ -148,7 +182,8 @@ absl::StatusOr<RunConfig> load_run_config_text(const std::string& text, const st
                                                PluginLoader& loader, const Registry& registry,
                                                std::vector<std::string>* warnings) {
   try {
-    return run_config_from_table(toml::parse(text, origin), origin, loader, registry, warnings);
+    return run_config_from_table(toml::parse(text, origin), origin, loader, registry, warnings,
+                                 PathCheck::kSkip);
   } catch (const toml::parse_error& e) {
     return absl::InvalidArgumentError(position(origin, e.source()) +
                                       "TOML syntax error: " + std::string(e.description()));
@@ -157,7 +192,8 @@ absl::StatusOr<RunConfig> load_run_config_text(const std::string& text, const st
 
 absl::StatusOr<RunConfig> run_config_from_table(const toml::table& root, const std::string& path,
                                                 PluginLoader& loader, const Registry& registry,
-                                                std::vector<std::string>* warnings) {
+                                                std::vector<std::string>* warnings,
+                                                PathCheck paths) {
   static const char* kSections[] = {"run", "dataset", "backbone", "train", "eval", "regularizer"};
   for (const auto& [key, node] : root) {
     bool known = false;
@@ -180,7 +216,7 @@ absl::StatusOr<RunConfig> run_config_from_table(const toml::table& root, const s
   absl::Status status;
   const toml::table* run = table_or_empty(root, "run", path, status);
   if (!run) return status;
-  auto run_options = resolve_options(*run, run_section_options(), path, "[run]");
+  auto run_options = resolve_options(*run, run_section_options(), path, "[run]", paths);
   if (!run_options.ok()) return run_options.status();
   config.run = *std::move(run_options);
   if (config.run.get_string("name").empty()) {
@@ -204,21 +240,21 @@ absl::StatusOr<RunConfig> run_config_from_table(const toml::table& root, const s
                                         "] (registered " + sdk::to_string(kind) +
                                         "s: " + registry.names(kind) + ")");
     }
-    auto component =
-        resolve_component(*node->as_table(), kind, registry, path, "[" + std::string(key) + "]");
+    auto component = resolve_component(*node->as_table(), kind, registry, path,
+                                       "[" + std::string(key) + "]", paths);
     if (!component.ok()) return component.status();
     (kind == ComponentKind::kDataset ? config.dataset : config.backbone) = *std::move(component);
   }
 
   const toml::table* train = table_or_empty(root, "train", path, status);
   if (!train) return status;
-  auto train_options = resolve_options(*train, train_section_options(), path, "[train]");
+  auto train_options = resolve_options(*train, train_section_options(), path, "[train]", paths);
   if (!train_options.ok()) return train_options.status();
   config.train = *std::move(train_options);
 
   const toml::table* eval = table_or_empty(root, "eval", path, status);
   if (!eval) return status;
-  auto eval_options = resolve_options(*eval, eval_section_options(), path, "[eval]");
+  auto eval_options = resolve_options(*eval, eval_section_options(), path, "[eval]", paths);
   if (!eval_options.ok()) return eval_options.status();
   config.eval = *std::move(eval_options);
 
@@ -231,8 +267,9 @@ absl::StatusOr<RunConfig> run_config_from_table(const toml::table& root, const s
         registry.names(ComponentKind::kRegularizer) + ")");
   }
   for (size_t i = 0; i < list->size(); ++i) {
-    auto component = resolve_component(*list->get(i)->as_table(), ComponentKind::kRegularizer,
-                                       registry, path, "[[regularizer]] #" + std::to_string(i + 1));
+    auto component =
+        resolve_component(*list->get(i)->as_table(), ComponentKind::kRegularizer, registry, path,
+                          "[[regularizer]] #" + std::to_string(i + 1), paths);
     if (!component.ok()) return component.status();
     if (component->options.get_string("label").empty()) {
       component->options.set("label", component->name);

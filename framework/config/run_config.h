@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "config/toml_schema.h"
 #include "plugin_host/plugin_loader.h"
 
 namespace neuroreg {
@@ -44,14 +45,22 @@ struct RunConfig {
 };
 
 /// Host-declared keys of each section.
+/// Upper bounds of host keys: far above any real use, far below what would
+/// overflow a count or hang (epochs, images per batch).
+inline constexpr int64_t kMaxEpochs = 1000000;
+inline constexpr int64_t kMaxBatch = 1 << 20;
+/// The most intra-op threads a config may ask for: this machine's cores.
+int64_t max_threads();
+
 std::vector<sdk::OptionSpec> run_section_options();
 std::vector<sdk::OptionSpec> train_section_options();
 std::vector<sdk::OptionSpec> eval_section_options();
 /// Host keys that sit beside a plugin's keys in [dataset], [backbone], [[regularizer]].
 std::vector<sdk::OptionSpec> host_component_options(sdk::ComponentKind kind);
 
-/// Reads and validates a run config from TOML text (e.g. a run record's
-/// effective config); `origin` names it in error messages.
+/// Reads and validates a run config from TOML text (a run record's effective
+/// config); `origin` names it in error messages. Paths are not checked on
+/// disk (PathCheck::kSkip).
 absl::StatusOr<RunConfig> load_run_config_text(const std::string& text, const std::string& origin,
                                                PluginLoader& loader, const Registry& registry,
                                                std::vector<std::string>* warnings = nullptr);
@@ -59,15 +68,15 @@ absl::StatusOr<RunConfig> load_run_config_text(const std::string& text, const st
 /// The shared part of both: a parsed table whose errors name `path`.
 absl::StatusOr<RunConfig> run_config_from_table(const toml::table& root, const std::string& path,
                                                 PluginLoader& loader, const Registry& registry,
-                                                std::vector<std::string>* warnings);
+                                                std::vector<std::string>* warnings,
+                                                PathCheck paths = PathCheck::kCheck);
 
 /// Resolves a plugin-backed table: its `name` picks the plugin of `kind`,
 /// whose declared keys join the host's (host_component_options).
-absl::StatusOr<ComponentConfig> resolve_component(const toml::table& table,
-                                                  sdk::ComponentKind kind,
-                                                  const Registry& registry,
-                                                  const std::string& file,
-                                                  const std::string& section);
+absl::StatusOr<ComponentConfig> resolve_component(const toml::table& table, sdk::ComponentKind kind,
+                                                  const Registry& registry, const std::string& file,
+                                                  const std::string& section,
+                                                  PathCheck paths = PathCheck::kCheck);
 
 /// `a` followed by `b`.
 std::vector<sdk::OptionSpec> concat(std::vector<sdk::OptionSpec> a,

@@ -83,6 +83,26 @@ std::optional<OptionValue> convert(const toml::node& node, OptionType type) {
   return OptionValue(strings);
 }
 
+// Relative paths are relative to the working directory, as the components
+// that open them read them.
+std::string path_problem(const sdk::OptionSpec& spec, const OptionValue& value) {
+  const std::string* path = std::get_if<std::string>(&value);
+  if (spec.path == sdk::PathKind::kNone || !path || path->empty()) return "";
+  std::error_code ec;
+  const bool file = spec.path == sdk::PathKind::kFile;
+  if (file ? std::filesystem::is_regular_file(*path, ec)
+           : std::filesystem::is_directory(*path, ec)) {
+    return "";
+  }
+  const bool exists = std::filesystem::exists(*path, ec);
+  return "must name an existing " + std::string(file ? "file" : "folder") + ", got \"" + *path +
+         "\" (" + (exists ? "not a " + std::string(file ? "file" : "folder") : "no such path") +
+         (std::filesystem::path(*path).is_relative()
+              ? ", relative to " + std::filesystem::current_path(ec).string()
+              : "") +
+         ")";
+}
+
 }  // namespace
 
 std::string position(const std::string& file, const toml::source_region& source) {
@@ -93,7 +113,8 @@ std::string position(const std::string& file, const toml::source_region& source)
 
 absl::StatusOr<sdk::Options> resolve_options(const toml::table& table,
                                              const std::vector<sdk::OptionSpec>& specs,
-                                             const std::string& file, const std::string& section) {
+                                             const std::string& file, const std::string& section,
+                                             PathCheck paths) {
   sdk::Options options;
   for (const auto& [key, node] : table) {
     const std::string name(key.str());
@@ -115,16 +136,12 @@ absl::StatusOr<sdk::Options> resolve_options(const toml::table& table,
                                         describe_node(node) +
                                         (node.is_array() ? " of other types" : ""));
     }
-    // TOML has nan and inf; no key means them, and NaN passes every range check.
-    std::vector<double> numbers;
-    if (const double* d = std::get_if<double>(&*value)) numbers.push_back(*d);
-    if (const auto* list = std::get_if<std::vector<double>>(&*value)) numbers = *list;
-    for (double d : numbers) {
-      if (!std::isfinite(d)) {
-        return absl::InvalidArgumentError(position(file, node.source()) + section + " key '" +
-                                          name + "' must be finite, got " +
-                                          sdk::to_toml_text(OptionValue(d)));
-      }
+    // TOML has nan and inf; no key means them (option_problem refuses them).
+    std::string problem = sdk::option_problem(*spec, *value);
+    if (problem.empty() && paths == PathCheck::kCheck) problem = path_problem(*spec, *value);
+    if (!problem.empty()) {
+      return absl::InvalidArgumentError(position(file, node.source()) + section + " key '" + name +
+                                        "' " + problem);
     }
     options.set(name, std::move(*value));
   }

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "eval/noise_eval.h"
+#include "experiment/run_folder.h"
 #include "experiment/run_robustness.h"
 #include "experiment/trained_model.h"
 #include "record/record_io.h"
@@ -16,6 +17,7 @@
 #include "record/training_events.h"
 #include "robustness/robustness_report.h"
 #include "runtime/runtime.h"
+#include "runtime/stop_signals.h"
 #include "train/trainer.h"
 
 namespace neuroreg {
@@ -48,6 +50,44 @@ record::RunRecord new_record(const GridCell& cell, torch::Device device, int thr
   }
   c->set_identity_config(cell.identity);
   return r;
+}
+
+// The record as the checkpoint carries it: checkpoint and record then commit
+// together, with the checkpoint's single rename.
+std::string record_bytes(const record::RunRecord& record, const std::string& path) {
+  return serialize_with_checksum(record, record::RunRecord::kChecksumFieldNumber, path);
+}
+
+// Restores a checkpoint into `trainer` and returns the epoch to go on from;
+// `record` takes the epochs, start time and attempts the checkpoint carries.
+// A checkpoint of another run (other identity config) is refused.
+int resume_from_checkpoint(Trainer& trainer, const std::string& path, const GridCell& cell,
+                           record::RunRecord& record) {
+  std::string attached;
+  const int next_epoch = trainer.load_checkpoint(path, &attached);
+  if (attached.empty()) return next_epoch;  // written before checkpoints carried the record
+  record::RunRecord saved;
+  if (!saved.ParseFromString(attached)) {
+    throw std::runtime_error(path + ": the run record inside the checkpoint cannot be read");
+  }
+  if (saved.cell().identity_config() != cell.identity) {
+    throw std::runtime_error(
+        path + " was written by another run than grid cell '" + cell.label +
+        "' (its config differs: 'neuroreg show' the record beside it). Delete the checkpoint "
+        "to train this cell afresh, or restore the config it was written with");
+  }
+  if (saved.epochs_size() != next_epoch) {
+    throw std::runtime_error(absl::StrFormat(
+        "%s: holds %d finished epochs but continues at epoch %d; the file is inconsistent. "
+        "Delete it to train this cell afresh",
+        path, saved.epochs_size(), next_epoch + 1));
+  }
+  record.clear_epochs();
+  for (const auto& e : saved.epochs()) *record.add_epochs() = e;
+  record.set_started_at(saved.started_at());
+  record.set_wall_seconds(saved.wall_seconds());
+  record.set_attempts(saved.attempts() + 1);
+  return next_epoch;
 }
 
 void save_weights(sdk::Backbone& model, const std::string& path) {
@@ -129,7 +169,12 @@ std::string cell_dir(const Grid& grid, const GridCell& cell) {
 CellState cell_state(const Grid& grid, const GridCell& cell, const Registry& registry) {
   const std::string dir = cell_dir(grid, cell);
   const std::string record_path = (fs::path(dir) / kRecordFile).string();
-  if (!fs::exists(record_path)) return CellState::kMissing;
+  if (!fs::exists(record_path)) {
+    // A run killed after its first checkpoint but before its first record:
+    // the checkpoint carries that record, so nothing is lost.
+    return fs::exists(fs::path(dir) / kCheckpointFile) ? CellState::kInterrupted
+                                                       : CellState::kMissing;
+  }
   const record::RunRecord r = read_run_record(record_path);
   if (r.cell().identity_config() != cell.identity) {
     throw std::runtime_error(
@@ -181,9 +226,10 @@ CellResult run_cell(const Grid& grid, const GridCell& cell, const Registry& regi
   const int threads = configure_threads(
       overrides.threads >= 0 ? overrides.threads : static_cast<int>(config.run.get_int("threads")));
   const fs::path dir = cell_dir(grid, cell);
-  fs::create_directories(dir);
+  // One writer per run folder; temporary files a killed writer left go now.
+  RunFolderLock lock(dir.string());
   const std::string record_path = (dir / kRecordFile).string();
-  const std::string checkpoint_path = (dir / "checkpoint.pt").string();
+  const std::string checkpoint_path = (dir / kCheckpointFile).string();
   // The full training log stays with the cell; the terminal gets progress.
   std::ofstream log((dir / "train.log").string(), std::ios::app);
 
@@ -201,8 +247,6 @@ CellResult run_cell(const Grid& grid, const GridCell& cell, const Registry& regi
 
     record::RunRecord record = new_record(cell, device, threads);
     record.set_train_images(static_cast<int32_t>(data.train.size()));
-    std::optional<record::RunRecord> previous;
-    if (state == CellState::kInterrupted) previous = read_run_record(record_path);
     const auto start = std::chrono::steady_clock::now();
 
     // The same seed before each model: cells of one seed start from the same weights.
@@ -216,19 +260,14 @@ CellResult run_cell(const Grid& grid, const GridCell& cell, const Registry& regi
                     seed, log, Augmentation::from_options(config.dataset.options));
 
     int first_epoch = 0;
-    double previous_seconds = 0;
     record.set_attempts(1);
-    if (previous) {
-      record.set_attempts(previous->attempts() + 1);
-      if (fs::exists(checkpoint_path)) {
-        first_epoch = trainer.load_checkpoint(checkpoint_path);
-        for (int e = 0; e < first_epoch && e < previous->epochs_size(); ++e) {
-          *record.add_epochs() = previous->epochs(e);
-        }
-        record.set_started_at(previous->started_at());
-        previous_seconds = previous->wall_seconds();
-      }
+    if (state == CellState::kInterrupted && fs::exists(checkpoint_path)) {
+      first_epoch = resume_from_checkpoint(trainer, checkpoint_path, cell, record);
+    } else if (state == CellState::kInterrupted) {
+      // Killed before its first checkpoint: start again, counting the attempt.
+      record.set_attempts(read_run_record(record_path).attempts() + 1);
     }
+    const double previous_seconds = record.wall_seconds();
     log << absl::StrFormat("== %s (%s, alpha %g), attempt %d, %d threads on %s ==\n", cell.label,
                            reg_config.name, reg_config.options.get_float("alpha"),
                            record.attempts(), threads, device.str());
@@ -243,16 +282,34 @@ CellResult run_cell(const Grid& grid, const GridCell& cell, const Registry& regi
       progress.step(p);
       write_step_events(events, p);
     });
-    // After every epoch: a checkpoint, then the record that points at it, so
-    // a run killed at any moment resumes from its last finished epoch.
-    trainer.fit(data.train, data.validation, first_epoch, [&](const record::EpochMetrics& metrics) {
-      *record.add_epochs() = metrics;
-      trainer.save_checkpoint(checkpoint_path, metrics.epoch());
+    // After every epoch: a checkpoint carrying the record, then the record,
+    // so a run killed at any moment resumes from its last finished epoch
+    // with that epoch in its record.
+    try {
+      trainer.fit(data.train, data.validation, first_epoch,
+                  [&](const record::EpochMetrics& metrics) {
+                    *record.add_epochs() = metrics;
+                    record.set_wall_seconds(elapsed());
+                    trainer.save_checkpoint(checkpoint_path, metrics.epoch(),
+                                            record_bytes(record, checkpoint_path));
+                    write_run_record(record_path, record);
+                    write_epoch_events(events, metrics, trainer.global_step());
+                    progress.epoch(metrics, trainer.epochs());
+                  });
+    } catch (const TrainingStopped& stopped) {
+      // Asked to stop (Ctrl-C, kill, a scheduler): keep where it stands.
       record.set_wall_seconds(elapsed());
+      trainer.save_checkpoint(checkpoint_path, stopped.epoch,
+                              record_bytes(record, checkpoint_path));
       write_run_record(record_path, record);
-      write_epoch_events(events, metrics, trainer.global_step());
-      progress.epoch(metrics, trainer.epochs());
-    });
+      log << "stopped: " << stopped.what() << "\n";
+      throw StoppedBySignal(
+          stopped.signal,
+          absl::StrFormat("%s: stopped by signal %d in epoch %d after step %d; checkpoint "
+                          "written (%s). Run the same command again to resume from there",
+                          cell.label, stopped.signal, stopped.epoch + 1, stopped.step,
+                          checkpoint_path));
+    }
 
     const std::string weights = (dir / "model.pt").string();
     save_weights(*model, weights);

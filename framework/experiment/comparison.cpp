@@ -1,5 +1,6 @@
 #include "experiment/comparison.h"
 
+#include <absl/strings/numbers.h>
 #include <absl/strings/str_format.h>
 #include <absl/strings/str_join.h>
 #include <absl/strings/str_split.h>
@@ -10,17 +11,21 @@
 #include <toml++/toml.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include "experiment/run_robustness.h"
 #include "record/record_io.h"
 #include "report/comparison_report.h"
 #include "report/group_tables.h"
 #include "robustness/robustness_report.h"
+#include "runtime/stop_signals.h"
 
 extern char** environ;
 
@@ -61,8 +66,11 @@ std::vector<std::string> run_in_processes(const Grid& grid,
   std::map<pid_t, const GridCell*> running;
   std::vector<std::string> failures;
   size_t next = 0;
-  while (next < todo.size() || !running.empty()) {
-    while (next < todo.size() && static_cast<int>(running.size()) < options.jobs) {
+  bool forwarded = false;
+  while ((next < todo.size() && stop_signal() == 0) || !running.empty()) {
+    // After a stop request no new cell starts; the running ones checkpoint.
+    while (next < todo.size() && static_cast<int>(running.size()) < options.jobs &&
+           stop_signal() == 0) {
       const GridCell& cell = *todo[next++];
       const std::string dir = cell_dir(grid, cell);
       fs::create_directories(dir);
@@ -93,8 +101,18 @@ std::vector<std::string> run_in_processes(const Grid& grid,
                                     cell.index + 1, static_cast<int>(grid.cells.size()), cell.label,
                                     pid, threads, log));
     }
+    if (running.empty()) break;
     int status = 0;
-    const pid_t pid = ::waitpid(-1, &status, 0);
+    pid_t pid = 0;
+    while ((pid = ::waitpid(-1, &status, WNOHANG)) == 0) {
+      // A SIGTERM sent to this process alone (a scheduler, `kill`) goes on to
+      // the cells; Ctrl-C reaches them from the terminal by itself.
+      if (stop_signal() == SIGTERM && !forwarded) {
+        for (const auto& [child, c] : running) ::kill(child, SIGTERM);
+        forwarded = true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     if (pid < 0) throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
     auto it = running.find(pid);
     if (it == running.end()) continue;
@@ -150,12 +168,20 @@ std::vector<CellResult> run_comparison(const Grid& grid, const Registry& registr
     for (const GridCell* cell : todo) {
       try {
         run_cell(grid, *cell, registry, loader, options.overrides, progress, cache);
+      } catch (const StoppedBySignal&) {
+        throw;  // says itself which cell stopped and how to resume
       } catch (const std::exception& e) {
         // A cell that cannot even start (bad target, missing file) fails the
         // same way for every seed: stop rather than fail them one by one.
         throw std::runtime_error("grid cell '" + cell->label + "': " + e.what());
       }
     }
+  }
+  if (const int sig = stop_signal(); sig != 0) {
+    throw StoppedBySignal(sig, absl::StrFormat("stopped by signal %d; finished cells are kept and "
+                                               "interrupted ones checkpointed. Run the same "
+                                               "command again to resume",
+                                               sig));
   }
   if (!failures.empty()) {
     throw std::runtime_error(
@@ -203,7 +229,10 @@ std::vector<CellResult> read_comparison(const std::string& dir, std::vector<std:
     r.id = fields[1];
     r.label = r.run.cell().label();
     r.group = r.run.cell().group();
-    r.seed = std::stoll(fields[4]);
+    if (!absl::SimpleAtoi(fields[4], &r.seed)) {
+      throw std::runtime_error(
+          absl::StrFormat("%s:%d: seed '%s' is not an integer", index.string(), n, fields[4]));
+    }
     for (const auto& axis : r.run.cell().axes()) r.axes.emplace_back(axis.path(), axis.value());
     // The evaluation its own config asked for, when it ran.
     try {

@@ -254,7 +254,7 @@ bool is_override(const std::string& arg) {
 
 absl::StatusOr<Grid> load_grid(const std::string& path, const std::vector<std::string>& overrides,
                                PluginLoader& loader, const Registry& registry,
-                               std::vector<std::string>* warnings) {
+                               std::vector<std::string>* warnings, PathCheck paths) {
   auto parsed = parse_toml_file(path);
   if (!parsed.ok()) return parsed.status();
   toml::table base = *std::move(parsed);
@@ -285,7 +285,7 @@ absl::StatusOr<Grid> load_grid(const std::string& path, const std::vector<std::s
     }
   }
   // The comparison axis must exist before axes can select from it.
-  auto checked = run_config_from_table(base, path, loader, registry, warnings);
+  auto checked = run_config_from_table(base, path, loader, registry, warnings, paths);
   if (!checked.ok()) return checked.status();
   const toml::array& entries = *base["regularizer"].as_array();
   std::vector<std::string> labels;
@@ -302,7 +302,7 @@ absl::StatusOr<Grid> load_grid(const std::string& path, const std::vector<std::s
     for (const toml::node& value : axis.values) {
       toml::table trial = base;
       assign(trial, axis, value);
-      auto config = run_config_from_table(trial, path, loader, registry, warnings);
+      auto config = run_config_from_table(trial, path, loader, registry, warnings, paths);
       if (!config.ok()) {
         return invalid(axis.origin + " = " + value_text(value) + ": " +
                        std::string(config.status().message()));
@@ -355,7 +355,7 @@ absl::StatusOr<Grid> load_grid(const std::string& path, const std::vector<std::s
           }
         }
         if (seed_axis) assign(cell_table, *seed_axis, seed_axis->values[s]);
-        auto config = run_config_from_table(cell_table, path, loader, registry, warnings);
+        auto config = run_config_from_table(cell_table, path, loader, registry, warnings, paths);
         if (!config.ok()) {
           return invalid(path + ": grid cell '" + cell.label +
                          "': " + std::string(config.status().message()));

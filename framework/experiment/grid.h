@@ -57,10 +57,12 @@ std::string short_hash(const std::string& text);
 /// Reads a config with an optional [grid] table, applies `overrides`
 /// ("path=value" or "path=v1,v2,..."), and expands and validates every cell.
 /// Errors name the file, line and column of the [grid] key, or the override,
-/// and what the path or value should have been.
+/// and what the path or value should have been. `paths` = kSkip reads a grid
+/// whose input files (targets, weights) are not there yet.
 absl::StatusOr<Grid> load_grid(const std::string& path, const std::vector<std::string>& overrides,
                                PluginLoader& loader, const Registry& registry,
-                               std::vector<std::string>* warnings = nullptr);
+                               std::vector<std::string>* warnings = nullptr,
+                               PathCheck paths = PathCheck::kCheck);
 
 /// True for a command-line word that is an override ("key=value").
 bool is_override(const std::string& arg);

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "record/record_io.h"
+#include "train/zip_check.h"
 
 namespace neuroreg {
 namespace fs = std::filesystem;
@@ -46,6 +47,10 @@ TrainedModel load_trained_model(const std::string& run_or_weights, PluginLoader&
   t.data = prepare_task_data(*dataset, t.config.dataset.name, t.config.dataset.options, seed);
   t.model =
       registry.make_backbone(t.config.backbone.name, t.config.backbone.options, {t.data.info});
+  // LibTorch does not check its archives' CRCs: a flipped byte would load.
+  if (absl::Status verified = verify_zip_archive(t.weights); !verified.ok()) {
+    throw std::runtime_error(std::string(verified.message()));
+  }
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(t.weights, device);

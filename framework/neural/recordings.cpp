@@ -48,7 +48,18 @@ torch::Tensor read_trials(const fs::path& root, const std::string& kind, int64_t
     }
     trials.push_back(t);
   }
-  return torch::stack(trials);
+  torch::Tensor all = torch::stack(trials);
+  // NaN passes every later range and norm check and spreads through a whole
+  // similarity matrix; refuse it here, naming the first trial that has one.
+  const torch::Tensor bad = torch::isfinite(all).logical_not().reshape({n, -1}).any(1);
+  if (bad.any().item<bool>()) {
+    const int64_t first = bad.nonzero()[0][0].item<int64_t>();
+    fail(folder / (std::to_string(first) + ".npy"),
+         "holds a non-finite value (NaN or infinity); " + kind + " must be finite (" +
+             std::to_string(bad.sum().item<int64_t>()) + " of " + std::to_string(n) +
+             " trials have one)");
+  }
+  return all;
 }
 
 torch::Tensor read_ids(const fs::path& file, int64_t n) {
@@ -116,6 +127,11 @@ Scan read_scan(const std::string& dir) {
     const fs::path folder = root / "meta" / "statistics" / kind / "all";
     Statistics s{sdk::read_npy((folder / "mean.npy").string()).to(torch::kFloat),
                  sdk::read_npy((folder / "std.npy").string()).to(torch::kFloat)};
+    for (const auto& [name, t] : {std::pair{"mean.npy", s.mean}, std::pair{"std.npy", s.std}}) {
+      if (!torch::isfinite(t).all().item<bool>()) {
+        fail(folder / name, "holds a non-finite value (NaN or infinity)");
+      }
+    }
     scan.statistics[kind] = s;
   }
   return scan;

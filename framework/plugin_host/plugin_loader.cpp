@@ -3,12 +3,14 @@
 #include <neuroreg/sdk/plugin.h>
 
 #include <algorithm>
-#include <boost/dll/library_info.hpp>
 #include <boost/dll/runtime_symbol_info.hpp>
 #include <boost/dll/shared_library.hpp>
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
+
+#include "plugin_host/load_probe.h"
+#include "plugin_host/plugin_trust.h"
 
 namespace neuroreg {
 namespace fs = std::filesystem;
@@ -22,42 +24,37 @@ std::vector<boost::dll::shared_library>& resident_libraries() {
   return *libraries;
 }
 
-bool has_entry_point(const std::string& path, std::string& why) {
-  try {
-    boost::dll::library_info info(path);
-    std::vector<std::string> symbols = info.symbols("boostdll");
-    return std::find(symbols.begin(), symbols.end(), sdk::kPluginEntryName) != symbols.end();
-  } catch (const std::exception& e) {
-    why = e.what();
-    return false;
-  }
-}
-
 }  // namespace
 
-absl::Status PluginLoader::load_file(const std::string& path) {
+bool PluginLoader::is_loaded(const std::string& canonical) const {
+  return std::any_of(loaded_.begin(), loaded_.end(),
+                     [&](const LoadedPlugin& p) { return p.path == canonical; });
+}
+
+absl::Status PluginLoader::check(const std::string& path, Candidate& candidate) const {
+  absl::StatusOr<std::string> file = trusted_plugin_file(path);
+  if (!file.ok()) return file.status();
+  candidate.given = path;
+  candidate.plugin.path = *file;
   std::error_code ec;
-  const std::string canonical = fs::weakly_canonical(path, ec).string();
-  for (const LoadedPlugin& plugin : loaded_) {
-    if (plugin.path == canonical) return absl::OkStatus();
-  }
-  if (!fs::is_regular_file(canonical)) {
-    return absl::NotFoundError(path + ": no such plugin file");
-  }
-  // Look for the entry before dlopen, so a foreign library's static
-  // initializers never run.
-  std::string why;
-  if (!has_entry_point(canonical, why)) {
-    return absl::InvalidArgumentError(path + ": not a NeuroReg plugin (no '" +
-                                      sdk::kPluginEntryName + "' entry point" +
-                                      (why.empty() ? "" : ": " + why) + ")");
-  }
+  if (fs::is_symlink(path, ec)) candidate.plugin.linked_as = fs::absolute(path, ec).string();
+  if (absl::Status s = read_plugin_stamp(path, candidate.plugin.stamp); !s.ok()) return s;
+  return check_plugin_stamp(path, candidate.plugin.stamp);
+}
+
+absl::Status PluginLoader::load_checked(Candidate candidate) {
+  const std::string& path = candidate.given;
+  const std::string& canonical = candidate.plugin.path;
   boost::dll::shared_library library;
   try {
     // Resolve every symbol now so a missing one fails here, not mid-run.
     library.load(canonical, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
   } catch (const std::exception& e) {
     return absl::FailedPreconditionError(path + ": cannot load: " + e.what());
+  }
+  if (!library.has(sdk::kPluginEntryName)) {
+    return absl::InvalidArgumentError(path + ": not a NeuroReg plugin (no '" +
+                                      sdk::kPluginEntryName + "' entry point)");
   }
   const sdk::PluginInfo* info = nullptr;
   try {
@@ -79,44 +76,65 @@ absl::Status PluginLoader::load_file(const std::string& path) {
         path + ": broken entry point (" +
         (name.empty() ? "no plugin name" : "no registration function") + ")");
   }
-  registry_.set_current_source(canonical);
+  Registry staged;
+  staged.set_current_source(canonical);
   try {
-    info->register_components(registry_);
+    info->register_components(staged);
+    registry_.merge(std::move(staged));
   } catch (const std::exception& e) {
-    registry_.set_current_source("<builtin>");
     return absl::InvalidArgumentError(path + ": registration failed: " + e.what());
   } catch (...) {
-    registry_.set_current_source("<builtin>");
     return absl::InvalidArgumentError(path + ": registration failed with an unknown exception");
   }
-  registry_.set_current_source("<builtin>");
-  loaded_.push_back({canonical, name, info->version ? info->version : ""});
+  candidate.plugin.name = name;
+  candidate.plugin.version = info->version ? info->version : "";
+  loaded_.push_back(std::move(candidate.plugin));
   return absl::OkStatus();
 }
 
-std::vector<absl::Status> PluginLoader::load_directory(const std::string& dir) {
-  registry_.add_searched_folder(dir);
+std::vector<absl::Status> PluginLoader::load_all(const std::vector<std::string>& files) {
   std::vector<absl::Status> errors;
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) {
-    errors.push_back(absl::NotFoundError(dir + ": plugin folder does not exist"));
-    return errors;
-  }
-  std::vector<std::string> files;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    if (entry.is_regular_file() && entry.path().extension() == ".so") {
-      files.push_back(entry.path().string());
-    }
-  }
-  std::sort(files.begin(), files.end());
   for (const std::string& file : files) {
-    absl::Status status = load_file(file);
+    Candidate candidate;
+    absl::Status status = check(file, candidate);
+    if (status.ok() && is_loaded(candidate.plugin.path)) continue;
+    if (status.ok()) {
+      if (std::string crash = probe_plugin_file(candidate.plugin.path); !crash.empty()) {
+        status = absl::FailedPreconditionError(
+            file + ": " + crash +
+            " in a separate test process; not loaded (the file is damaged or its static "
+            "initialisation fails)");
+      }
+    }
+    if (status.ok()) status = load_checked(std::move(candidate));
     if (!status.ok()) errors.push_back(status);
   }
   return errors;
 }
 
-std::vector<std::string> default_plugin_dirs() {
+absl::Status PluginLoader::load_file(const std::string& path) {
+  std::vector<absl::Status> errors = load_all({path});
+  return errors.empty() ? absl::OkStatus() : errors.front();
+}
+
+std::vector<absl::Status> PluginLoader::load_directory(const std::string& dir) {
+  registry_.add_searched_folder(dir);
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    return {absl::NotFoundError(dir + ": plugin folder does not exist")};
+  }
+  std::vector<std::string> files;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    // Symlinks are listed too: the trust check resolves and reports them.
+    if ((entry.is_regular_file(ec) || entry.is_symlink(ec)) && entry.path().extension() == ".so") {
+      files.push_back(entry.path().string());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return load_all(files);
+}
+
+std::vector<std::string> default_plugin_dirs(std::vector<std::string>& warnings) {
   std::vector<std::string> dirs;
   std::error_code ec;
   fs::path exe = boost::dll::program_location(ec);
@@ -127,7 +145,14 @@ std::vector<std::string> default_plugin_dirs() {
     while (start <= paths.size()) {
       size_t end = paths.find(':', start);
       if (end == std::string::npos) end = paths.size();
-      if (end > start) dirs.push_back(paths.substr(start, end - start));
+      const std::string entry = paths.substr(start, end - start);
+      if (!entry.empty() && entry.front() != '/') {
+        warnings.push_back("NEUROREG_PLUGIN_PATH entry '" + entry +
+                           "' is relative and is not searched (the current folder is never "
+                           "searched implicitly); give an absolute path");
+      } else if (!entry.empty()) {
+        dirs.push_back(entry);
+      }
       start = end + 1;
     }
   }

@@ -10,6 +10,16 @@ void Registry::add(RegisteredComponent component) {
   if (component.spec.name.empty()) {
     throw std::invalid_argument("a " + sdk::to_string(component.kind) + " has an empty name");
   }
+  // A default outside its own declaration is a plugin bug; refuse it here
+  // rather than let the host reject every config that omits the key.
+  for (const sdk::OptionSpec& option : component.spec.options) {
+    if (!option.default_value) continue;
+    const std::string problem = sdk::option_problem(option, *option.default_value);
+    if (!problem.empty()) {
+      throw std::invalid_argument(sdk::to_string(component.kind) + " '" + component.spec.name +
+                                  "': the default of option '" + option.name + "' " + problem);
+    }
+  }
   component.source = current_source_;
   auto key = std::make_pair(component.kind, component.spec.name);
   auto it = components_.find(key);
@@ -18,6 +28,18 @@ void Registry::add(RegisteredComponent component) {
                                 "' is already registered by " + it->second.source);
   }
   components_.emplace(std::move(key), std::move(component));
+}
+
+void Registry::merge(Registry&& staged) {
+  for (const auto& [key, component] : staged.components_) {
+    auto it = components_.find(key);
+    if (it != components_.end()) {
+      throw std::invalid_argument(sdk::to_string(key.first) + " '" + key.second +
+                                  "' is already registered by " + it->second.source);
+    }
+  }
+  components_.merge(staged.components_);
+  staged.components_.clear();
 }
 
 void Registry::add_backbone(sdk::ComponentSpec spec, sdk::BackboneFactory factory) {
@@ -92,6 +114,14 @@ sdk::Options Registry::defaults(ComponentKind kind, const std::string& name,
     if (!declared) {
       throw std::invalid_argument(sdk::to_string(kind) + " '" + name + "' has no option '" + key +
                                   "'");
+    }
+    // The same declared constraints the config loader checks.
+    for (const sdk::OptionSpec& spec : component.spec.options) {
+      if (spec.name != key) continue;
+      const std::string problem = sdk::option_problem(spec, value);
+      if (!problem.empty()) {
+        throw std::invalid_argument(name + ": option '" + key + "' " + problem);
+      }
     }
     options.set(key, value);
   }

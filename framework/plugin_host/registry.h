@@ -34,6 +34,12 @@ class Registry : public sdk::Registrar {
   /// The file whose registration callback is running (recorded as source).
   void set_current_source(std::string source) { current_source_ = std::move(source); }
 
+  /// Moves every component of `staged` into this registry, or none of them:
+  /// throws std::invalid_argument naming both files when a name is taken. The
+  /// loader registers each plugin into its own registry first, so a plugin
+  /// whose registration throws half-way leaves nothing behind.
+  void merge(Registry&& staged);
+
   /// The component, or nullptr.
   const RegisteredComponent* find(sdk::ComponentKind kind, const std::string& name) const;
   /// Like find, but throws std::invalid_argument listing the registered names.
@@ -50,7 +56,8 @@ class Registry : public sdk::Registrar {
   std::string unknown_message(sdk::ComponentKind kind, const std::string& name) const;
 
   /// The component's declared defaults, then `overrides` on top. Throws
-  /// std::invalid_argument for an override the component does not declare.
+  /// std::invalid_argument for an override the component does not declare or
+  /// whose value its declaration does not allow ("name: option 'k' must ...").
   sdk::Options defaults(sdk::ComponentKind kind, const std::string& name,
                         const std::map<std::string, sdk::OptionValue>& overrides = {}) const;
 

@@ -1,5 +1,6 @@
 #include "record/record_io.h"
 
+#include <absl/strings/numbers.h>
 #include <absl/strings/str_format.h>
 #include <absl/time/clock.h>
 #include <absl/time/time.h>
@@ -14,6 +15,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "record/checksum.h"
 #include "runtime/allocator.h"
 #include "runtime/runtime.h"
 
@@ -26,6 +28,7 @@ record::Versions current_versions() {
   v.set_sdk(NEUROREG_SDK_VERSION);
   v.set_torch(TORCH_VERSION);
   v.set_protobuf(google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION));
+  v.set_record_format(kRecordFormat);
   return v;
 }
 
@@ -42,24 +45,41 @@ std::string utc_now() {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone());
 }
 
-void write_run_record(const std::string& path, const record::RunRecord& record) {
+std::string serialize_with_checksum(const google::protobuf::Message& record, int field,
+                                    const std::string& path) {
   std::string bytes;
   if (!record.SerializeToString(&bytes)) {
-    throw std::runtime_error(path + ": cannot serialise the run record");
+    throw std::runtime_error(path + ": cannot serialise the record");
   }
-  sdk::write_file_atomically(path, bytes);
+  return append_checksum(std::move(bytes), field);
+}
+
+void write_run_record(const std::string& path, const record::RunRecord& record) {
+  record::RunRecord unchecked = record;
+  unchecked.clear_checksum();
+  sdk::write_file_atomically(
+      path, serialize_with_checksum(unchecked, record::RunRecord::kChecksumFieldNumber, path));
+}
+
+void check_record_checksum(const std::string& path, const std::string& bytes,
+                           const record::Versions& versions, int field) {
+  // Records from before format 2 carry no checksum; since then every one must.
+  if (versions.record_format() < 2) return;
+  if (absl::Status status = verify_checksum(path, bytes, field); !status.ok()) {
+    throw std::runtime_error(std::string(status.message()));
+  }
 }
 
 record::RunRecord read_run_record(const std::string& path) {
   std::error_code ec;
   std::string file = fs::is_directory(path, ec) ? (fs::path(path) / kRecordFile).string() : path;
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
+  if (!fs::is_regular_file(file, ec)) {
     throw std::runtime_error(file + ": cannot open run record (expected a run folder or its " +
                              kRecordFile + ")");
   }
+  const std::string bytes = read_file_bytes(file);
   record::RunRecord record;
-  if (!record.ParseFromIstream(&in)) {
+  if (!record.ParseFromString(bytes)) {
     throw std::runtime_error(file + ": not a NeuroReg run record (protobuf parse failed)");
   }
   // An empty file parses as an empty message; every record written names its
@@ -68,6 +88,8 @@ record::RunRecord read_run_record(const std::string& path) {
     throw std::runtime_error(file +
                              ": not a NeuroReg run record (empty, or no versions and start time)");
   }
+  check_record_checksum(file, bytes, record.versions(), record::RunRecord::kChecksumFieldNumber);
+  record.clear_checksum();  // a property of the file, not of the run
   return record;
 }
 
@@ -76,8 +98,10 @@ namespace {
 // Splits "gamma/conv13" into ("gamma/conv", 13); no trailing number gives -1.
 std::pair<std::string, long> split_number(const std::string& key) {
   size_t digits = key.find_last_not_of("0123456789") + 1;
-  if (digits == key.size()) return {key, -1};
-  return {key.substr(0, digits), std::stol(key.substr(digits))};
+  long number = -1;
+  // More digits than a long holds sort as text, like a key without a number.
+  if (digits == key.size() || !absl::SimpleAtoi(key.substr(digits), &number)) return {key, -1};
+  return {key.substr(0, digits), number};
 }
 
 }  // namespace

@@ -110,9 +110,9 @@ std::string table_text(const Table& table) {
 std::string table_markdown(const Table& table) {
   std::string out = table.title.empty() ? "" : "**" + markdown_cell(table.title) + "**\n\n";
   auto line = [](const std::vector<std::string>& row) {
-    std::string out = "|";
-    for (const auto& cell : row) out += " " + markdown_cell(cell) + " |";
-    return out + "\n";
+    std::string text = "|";
+    for (const auto& cell : row) text += " " + markdown_cell(cell) + " |";
+    return text + "\n";
   };
   out += line(table.header);
   out += "|";

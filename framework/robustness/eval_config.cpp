@@ -11,17 +11,24 @@ using sdk::ComponentKind;
 std::vector<sdk::OptionSpec> eval_config_options() {
   return sdk::OptionList()
       .add_int("samples", 1000, "test images attacked; the same ones for every model")
+      .at_least(1)
       .add_int("seed", 0, "picks the attacked samples; seeds noise, corruptions and attacks")
+      .at_least(0)
       .add_int("batch_size", 250, "samples per attack call (restarts multiply it)")
+      .between(1, kMaxBatch)
       .add_int("test_images", 0, "test images for noise and corruptions; 0 = the whole split")
+      .at_least(0)
       .add_float_list("noise_sigmas", {}, "std of additive Gaussian noise on [0,1] images")
+      .at_least(0)
       .add_string_list("corruptions", {}, "CIFAR-10-C style corruptions by name, or [\"all\"]")
-      .add_int_list("severities", {1, 2, 3, 4, 5}, "corruption severities, 1..5")
+      .add_int_list("severities", {1, 2, 3, 4, 5}, "corruption severities")
+      .between(1, 5)
       .specs();
 }
 
-AttackVariantConfig default_attack_variant(const Registry& registry, const std::string& name,
-                                           const std::map<std::string, sdk::OptionValue>& overrides) {
+AttackVariantConfig default_attack_variant(
+    const Registry& registry, const std::string& name,
+    const std::map<std::string, sdk::OptionValue>& overrides) {
   std::map<std::string, sdk::OptionValue> host, plugin;
   const std::vector<sdk::OptionSpec> host_specs = host_component_options(ComponentKind::kAttack);
   for (const auto& [key, value] : overrides) {
@@ -99,8 +106,7 @@ absl::StatusOr<EvalConfig> load_eval_config(const std::string& path, const Regis
   for (const auto& [key, node] : root) {
     if (key.str() != "eval" && key.str() != "attack") {
       return absl::InvalidArgumentError(position(path, key.source()) + "unknown section '" +
-                                        std::string(key.str()) +
-                                        "'; expected: [eval], [[attack]]");
+                                        std::string(key.str()) + "'; expected: [eval], [[attack]]");
     }
   }
   EvalConfig config;
@@ -115,18 +121,6 @@ absl::StatusOr<EvalConfig> load_eval_config(const std::string& path, const Regis
       resolve_options(eval ? *eval->as_table() : empty, eval_config_options(), path, "[eval]");
   if (!eval_options.ok()) return eval_options.status();
   config.eval = *std::move(eval_options);
-  if (config.eval.get_int("samples") < 1 || config.eval.get_int("batch_size") < 1 ||
-      config.eval.get_int("test_images") < 0) {
-    return absl::InvalidArgumentError(path +
-                                      ": [eval] samples and batch_size must be >= 1, "
-                                      "test_images >= 0");
-  }
-  for (int64_t s : config.eval.get_int_list("severities")) {
-    if (s < 1 || s > 5) {
-      return absl::InvalidArgumentError(path + ": [eval] severities must be in 1..5, got " +
-                                        std::to_string(s));
-    }
-  }
 
   const toml::node* attacks = root.get("attack");
   if (!attacks) return config;
@@ -144,12 +138,6 @@ absl::StatusOr<EvalConfig> load_eval_config(const std::string& path, const Regis
       auto component = resolve_component(table, ComponentKind::kAttack, registry, path, section);
       if (!component.ok()) return component.status();
       sdk::Options& options = component->options;
-      if (options.get_int("restarts") < 1 || options.get_int("search_steps") < 1 ||
-          options.get_float("epsilon_start") < 0) {
-        return absl::InvalidArgumentError(
-            position(path, list->get(i)->source()) + section +
-            " restarts and search_steps must be >= 1, epsilon_start >= 0");
-      }
       std::string label = options.get_string("label");
       if (label.empty()) label = component->name;
       label += grid_suffix(options, grid_keys);

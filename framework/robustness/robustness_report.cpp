@@ -4,31 +4,41 @@
 #include <neuroreg/sdk/atomic_file.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <stdexcept>
 
+#include "record/checksum.h"
+#include "record/record_io.h"
+
 namespace neuroreg {
 
 void write_robustness_record(const std::string& path, const record::RobustnessRecord& record) {
-  std::string bytes;
-  if (!record.SerializeToString(&bytes)) {
-    throw std::runtime_error(path + ": cannot serialise the robustness record");
-  }
-  sdk::write_file_atomically(path, bytes);
+  record::RobustnessRecord unchecked = record;
+  unchecked.clear_checksum();
+  sdk::write_file_atomically(
+      path,
+      serialize_with_checksum(unchecked, record::RobustnessRecord::kChecksumFieldNumber, path));
 }
 
 record::RobustnessRecord read_robustness_record(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": cannot open robustness record");
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    throw std::runtime_error(path + ": cannot open robustness record");
+  }
+  const std::string bytes = read_file_bytes(path);
   record::RobustnessRecord record;
-  if (!record.ParseFromIstream(&in)) {
+  if (!record.ParseFromString(bytes)) {
     throw std::runtime_error(path + ": not a NeuroReg robustness record (protobuf parse failed)");
   }
   if (!record.has_versions() || record.started_at().empty()) {
     throw std::runtime_error(
         path + ": not a NeuroReg robustness record (empty, or no versions and start time)");
   }
+  check_record_checksum(path, bytes, record.versions(),
+                        record::RobustnessRecord::kChecksumFieldNumber);
+  record.clear_checksum();  // a property of the file, not of the run
   return record;
 }
 

@@ -11,6 +11,8 @@
 
 #include "eval/noise_eval.h"
 #include "record/record_io.h"
+#include "runtime/stop_signals.h"
+#include "train/zip_check.h"
 
 namespace neuroreg {
 namespace {
@@ -22,6 +24,13 @@ double seconds_since(Clock::time_point start) {
 }
 
 }  // namespace
+
+TrainingStopped::TrainingStopped(int sig, int stopped_epoch, int64_t stopped_step, int64_t steps)
+    : std::runtime_error(absl::StrFormat("stopped by signal %d in epoch %d at step %d of %d", sig,
+                                         stopped_epoch + 1, stopped_step, steps)),
+      signal(sig),
+      epoch(stopped_epoch),
+      step(stopped_step) {}
 
 Trainer::Trainer(std::shared_ptr<sdk::Backbone> model,
                  std::shared_ptr<sdk::Regularizer> regularizer, double alpha,
@@ -128,10 +137,22 @@ record::EpochMetrics Trainer::run_epoch(int epoch, const sdk::Split& train,
                                 " is larger than the " + std::to_string(train.size()) +
                                 " training images");
   }
-  torch::Tensor order = torch::randperm(train.size(), order_generator_, torch::kLong);
+  torch::Tensor order;
   StepResult sum;
+  int64_t first_step = 0;
+  double earlier_seconds = 0;  // spent on this epoch before a stop
+  if (partial_ && partial_->epoch == epoch) {
+    order = partial_->order;
+    first_step = partial_->step;
+    sum = partial_->sum;
+    earlier_seconds = partial_->seconds;
+  } else {
+    order = torch::randperm(train.size(), order_generator_, torch::kLong);
+  }
+  partial_.reset();
   const auto start = Clock::now();
-  for (int64_t s = 0; s < steps; ++s) {
+  auto epoch_seconds = [&] { return earlier_seconds + seconds_since(start); };
+  for (int64_t s = first_step; s < steps; ++s) {
     torch::Tensor idx = order.slice(0, s * batch_size_, (s + 1) * batch_size_);
     torch::Tensor images = train.images.index_select(0, idx);
     StepResult r = augmentation_.any() ? step(augment(images, augmentation_, seed_, global_step_),
@@ -143,8 +164,8 @@ record::EpochMetrics Trainer::run_epoch(int epoch, const sdk::Split& train,
     sum.correct += r.correct;
     sum.images += r.images;
     if (step_observer_) {
-      step_observer_({epoch, epochs_, s + 1, steps, global_step_, lr, r, sum,
-                      sum.images / seconds_since(start)});
+      step_observer_(
+          {epoch, epochs_, s + 1, steps, global_step_, lr, r, sum, sum.images / epoch_seconds()});
     }
     if (log_every_ > 0 && ((s + 1) % log_every_ == 0 || s + 1 == steps)) {
       log_ << absl::StrFormat(
@@ -152,8 +173,12 @@ record::EpochMetrics Trainer::run_epoch(int epoch, const sdk::Split& train,
                   "%.0f img/s\n",
                   epoch + 1, epochs_, s + 1, steps, sum.loss / (s + 1), sum.task_loss / (s + 1),
                   sum.regularizer_loss / (s + 1), 100.0 * sum.correct / sum.images,
-                  sum.images / seconds_since(start))
+                  sum.images / epoch_seconds())
            << std::flush;
+    }
+    if (const int sig = stop_signal(); sig != 0 && s + 1 < steps) {
+      partial_ = PartialEpoch{epoch, order, s + 1, sum, epoch_seconds()};
+      throw TrainingStopped(sig, epoch, s + 1, steps);
     }
   }
   record::EpochMetrics metrics;
@@ -163,7 +188,7 @@ record::EpochMetrics Trainer::run_epoch(int epoch, const sdk::Split& train,
   metrics.set_task_loss(sum.task_loss / steps);
   metrics.set_regularizer_loss(sum.regularizer_loss / steps);
   metrics.set_train_accuracy(static_cast<double>(sum.correct) / sum.images);
-  metrics.set_seconds(seconds_since(start));
+  metrics.set_seconds(epoch_seconds());
   metrics.set_images_per_second(sum.images / metrics.seconds());
   if (validation.size() > 0) {
     metrics.set_has_validation(true);
@@ -178,6 +203,7 @@ record::EpochMetrics Trainer::run_epoch(int epoch, const sdk::Split& train,
 void Trainer::fit(const sdk::Split& train, const sdk::Split& validation, int first_epoch,
                   const std::function<void(const record::EpochMetrics&)>& on_epoch) {
   for (int epoch = first_epoch; epoch < epochs_; ++epoch) {
+    if (const int sig = stop_signal(); sig != 0) throw TrainingStopped(sig, epoch, 0, 0);
     record::EpochMetrics metrics = run_epoch(epoch, train, validation);
     std::ostringstream line;
     line << absl::StrFormat("  epoch %d/%d done in %.1f s: train acc %.2f%%", epoch + 1, epochs_,
@@ -192,7 +218,8 @@ void Trainer::fit(const sdk::Split& train, const sdk::Split& validation, int fir
   }
 }
 
-void Trainer::save_checkpoint(const std::string& path, int next_epoch) {
+void Trainer::save_checkpoint(const std::string& path, int next_epoch,
+                              const std::string& attachment) {
   sdk::write_atomically_with(path, [&](const std::string& tmp) {
     torch::serialize::OutputArchive archive;
     torch::serialize::OutputArchive model, regularizer, optimizer;
@@ -205,12 +232,31 @@ void Trainer::save_checkpoint(const std::string& path, int next_epoch) {
     archive.write("order_generator", order_generator_.get_state());
     archive.write("global_step", torch::tensor(global_step_));
     archive.write("next_epoch", torch::tensor(static_cast<int64_t>(next_epoch)));
+    if (partial_) {
+      archive.write("epoch_order", partial_->order);
+      archive.write("epoch_step", torch::tensor(partial_->step));
+      archive.write(
+          "epoch_sums",
+          torch::tensor({partial_->sum.loss, partial_->sum.task_loss,
+                         partial_->sum.regularizer_loss, static_cast<double>(partial_->sum.correct),
+                         static_cast<double>(partial_->sum.images), partial_->seconds},
+                        torch::kDouble));
+    }
+    if (!attachment.empty()) {
+      archive.write("attachment",
+                    torch::from_blob(const_cast<char*>(attachment.data()),
+                                     {static_cast<int64_t>(attachment.size())}, torch::kUInt8)
+                        .clone());
+    }
     archive.save_to(tmp);
   });
   last_checkpoint_ = path;
 }
 
-int Trainer::load_checkpoint(const std::string& path) {
+int Trainer::load_checkpoint(const std::string& path, std::string* attachment) {
+  if (absl::Status verified = verify_zip_archive(path); !verified.ok()) {
+    throw std::runtime_error(std::string(verified.message()));
+  }
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(path, device_);
@@ -227,8 +273,29 @@ int Trainer::load_checkpoint(const std::string& path) {
     archive.read("next_epoch", next_epoch);
     order_generator_.set_state(generator.cpu());
     global_step_ = step.item<int64_t>();
+    const int next = static_cast<int>(next_epoch.item<int64_t>());
+    partial_.reset();
+    torch::Tensor epoch_order, epoch_step, epoch_sums, attached;
+    if (archive.try_read("epoch_step", epoch_step)) {
+      archive.read("epoch_order", epoch_order);
+      archive.read("epoch_sums", epoch_sums);
+      auto sums = epoch_sums.cpu().contiguous();
+      const double* v = sums.data_ptr<double>();
+      partial_ = PartialEpoch{
+          next, epoch_order.cpu(), epoch_step.item<int64_t>(),
+          StepResult{v[0], v[1], v[2], static_cast<int64_t>(v[3]), static_cast<int64_t>(v[4])},
+          v[5]};
+    }
+    if (attachment != nullptr) {
+      attachment->clear();
+      if (archive.try_read("attachment", attached)) {
+        attached = attached.cpu().contiguous();
+        attachment->assign(reinterpret_cast<const char*>(attached.data_ptr<uint8_t>()),
+                           static_cast<size_t>(attached.numel()));
+      }
+    }
     last_checkpoint_ = path;
-    return static_cast<int>(next_epoch.item<int64_t>());
+    return next;
   } catch (const c10::Error& e) {
     throw std::runtime_error(path +
                              ": cannot resume from this checkpoint (written by another "

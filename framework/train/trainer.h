@@ -14,7 +14,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <ostream>
+#include <stdexcept>
 #include <string>
 
 #include "data/augment.h"
@@ -46,6 +48,16 @@ struct StepProgress {
   double images_per_second = 0;  ///< over the epoch so far
 };
 
+/// Thrown at a step boundary when a stop was requested (runtime/stop_signals.h).
+/// The trainer holds where the epoch stands; save_checkpoint writes it, and a
+/// resumed run continues from that very step.
+struct TrainingStopped : std::runtime_error {
+  TrainingStopped(int signal, int epoch, int64_t step, int64_t steps);
+  int signal;
+  int epoch;     ///< 0-based
+  int64_t step;  ///< steps done in that epoch
+};
+
 class Trainer {
  public:
   /// `train` is the [train] table. The model and regularizer must already be
@@ -67,18 +79,24 @@ class Trainer {
   record::EpochMetrics run_epoch(int epoch, const sdk::Split& train, const sdk::Split& validation);
 
   /// Epochs from `first_epoch` (0-based) to the last; calls `on_epoch` after
-  /// each, with the epoch's metrics.
+  /// each, with the epoch's metrics. Throws TrainingStopped at the first step
+  /// boundary after a stop request.
   void fit(const sdk::Split& train, const sdk::Split& validation, int first_epoch,
            const std::function<void(const record::EpochMetrics&)>& on_epoch);
 
   /// Writes, atomically, everything a resumed run needs to continue exactly:
   /// weights and buffers, the regularizer's parameters, the optimizer's
-  /// momentum, the data-order generator, the step count, and `next_epoch`.
-  void save_checkpoint(const std::string& path, int next_epoch);
+  /// momentum, the data-order generator, the step count, `next_epoch`, the
+  /// unfinished epoch when training was stopped mid-way, and `attachment`
+  /// (the caller's bytes: the run record, so that both are committed by one
+  /// rename).
+  void save_checkpoint(const std::string& path, int next_epoch, const std::string& attachment = "");
 
-  /// Restores a save_checkpoint file; returns the epoch to continue from.
-  /// Throws std::runtime_error naming the file when it does not fit.
-  int load_checkpoint(const std::string& path);
+  /// Verifies (zip CRCs) and restores a save_checkpoint file; returns the
+  /// epoch to continue from and fills `attachment` (empty for checkpoints
+  /// written without one). Throws std::runtime_error naming the file when it
+  /// is damaged or does not fit.
+  int load_checkpoint(const std::string& path, std::string* attachment = nullptr);
 
   int epochs() const { return epochs_; }
   int64_t global_step() const { return global_step_; }
@@ -104,6 +122,15 @@ class Trainer {
   std::ostream& log_;
   int64_t global_step_ = 0;
   std::function<void(const StepProgress&)> step_observer_;
+  // An epoch stopped part-way: its data order, steps done and sums so far.
+  struct PartialEpoch {
+    int epoch = 0;
+    torch::Tensor order;
+    int64_t step = 0;
+    StepResult sum;
+    double seconds = 0;
+  };
+  std::optional<PartialEpoch> partial_;
   std::string last_checkpoint_;  ///< named when a non-finite loss stops the run
 };
 

@@ -79,13 +79,18 @@ void add_similarity_options(OptionList& options) {
                        "feature taps to match, by name, alias or conv layer number (Eq. 10); "
                        "default: the stem and each group's end (ResNet18 layers 1, 5, 9, 13, "
                        "17 as in the paper; ResNet34 1, 7, 15, 27, 33)")
+      .non_empty()
       .add_bool("train_gamma", true,
                 "learn the layer mixing γ (softmax, initially equal); false keeps it equal")
       .add_float("clamp_epsilon", 1e-3,
                  "similarities are clamped to [-1+ε, 1-ε] before atanh (Eq. 8)")
+      .above(0)
+      .below(1)
       .add_float("drop_gamma_below", 0.0,
                  "drop a tap for good once its γ falls below this, so the pass stops at the "
-                 "deepest live tap; 0 keeps every tap");
+                 "deepest live tap; 0 keeps every tap")
+      .at_least(0)
+      .below(1);
 }
 
 SimilarityMatcher::SimilarityMatcher(const Backbone& model, const Options& options)
@@ -100,9 +105,6 @@ SimilarityMatcher::SimilarityMatcher(const Backbone& model, const Options& optio
     tap_names_.push_back(model.taps()[index].name);
   }
   if (taps_.empty()) throw std::invalid_argument("'taps' must name at least one tap");
-  if (!(clamp_epsilon_ > 0.0 && clamp_epsilon_ < 1.0)) {
-    throw std::invalid_argument("'clamp_epsilon' must lie in (0, 1)");
-  }
   if (!(drop_below_ >= 0.0 && drop_below_ < 1.0 / static_cast<double>(taps_.size()))) {
     throw std::invalid_argument("'drop_gamma_below' must lie in [0, 1/taps) = [0, " +
                                 std::to_string(1.0 / static_cast<double>(taps_.size())) +

@@ -44,6 +44,8 @@ void validate_stimuli(const torch::Tensor& stimuli, const std::string& where) {
     fail("expected float stimuli N×1×H×W, got " + shape(stimuli));
   }
   if (stimuli.size(0) < 2) fail("a stimulus set needs at least 2 stimuli");
+  // NaN compares false with everything, so the range check below cannot see it.
+  if (!torch::isfinite(stimuli).all().item<bool>()) fail("stimuli must be finite (found NaN)");
   if (stimuli.min().item<float>() < 0.f || stimuli.max().item<float>() > 1.f) {
     fail("stimuli must lie in [0,1] (or be uint8 0..255 on disk)");
   }
@@ -65,7 +67,7 @@ void validate(const SimilarityTarget& t, const std::string& where) {
                             "×D embeddings (one row per stimulus), got " + shape(t.embeddings));
     }
     torch::Tensor norms = t.embeddings.to(torch::kDouble).norm(2, 1);
-    torch::Tensor bad = (norms - 1.0).abs() > 1e-3;
+    torch::Tensor bad = ((norms - 1.0).abs() > 1e-3) | torch::isfinite(norms).logical_not();
     if (bad.any().item<bool>()) {
       const int64_t row = bad.nonzero()[0][0].item<int64_t>();
       fail(kEmbeddings, "rows must have unit norm; row " + std::to_string(row) + " has norm " +

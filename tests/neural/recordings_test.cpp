@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <limits>
 
 #include "support/builtin_plugins.h"
 
@@ -52,6 +53,31 @@ TEST(Recordings, AScanRoundTripsThroughItsFolder) {
   EXPECT_TRUE(back.frame_image_id.equal(scan.frame_image_id));
   EXPECT_TRUE(back.unit_ids.equal(scan.unit_ids));
   EXPECT_TRUE(back.statistics.at("responses").std.equal(scan.statistics.at("responses").std));
+}
+
+// One NaN response used to make a target whose rows were all NaN, exit 0.
+TEST(Recordings, ANonFiniteValueIsRefusedNamingTheTrialFile) {
+  testing::TempDir dir;
+  const std::string root = dir.file("scan");
+  write_scan(tiny_scan(), root);
+  sdk::write_npy(root + "/data/responses/3.npy",
+                 torch::tensor({0.5f, std::numeric_limits<float>::quiet_NaN(), 1.f, 2.f}));
+  EXPECT_EQ(read_error(root), root +
+                                  "/data/responses/3.npy: holds a non-finite value (NaN or "
+                                  "infinity); responses must be finite (1 of 6 trials have one)");
+
+  write_scan(tiny_scan(), root);
+  torch::Tensor image = torch::rand({1, 8, 16}) * 255;
+  image[0][2][3] = std::numeric_limits<float>::infinity();
+  sdk::write_npy(root + "/data/images/0.npy", image);
+  EXPECT_EQ(read_error(root).rfind(root + "/data/images/0.npy: holds a non-finite value", 0), 0u);
+
+  write_scan(tiny_scan(), root);
+  sdk::write_npy(root + "/meta/statistics/responses/all/std.npy",
+                 torch::full({4}, std::numeric_limits<float>::quiet_NaN()));
+  EXPECT_EQ(read_error(root), root +
+                                  "/meta/statistics/responses/all/std.npy: holds a non-finite "
+                                  "value (NaN or infinity)");
 }
 
 TEST(Recordings, ABadFolderNamesThePathAndWhatIsWrong) {

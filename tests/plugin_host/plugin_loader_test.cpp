@@ -72,7 +72,10 @@ TEST(PluginLoader, RefusesALibraryWithoutEntryPoint) {
   PluginLoader loader(registry);
   absl::Status status = loader.load_file(test_plugin("no_entry"));
   EXPECT_EQ(status.message(),
-            test_plugin("no_entry") + ": not a NeuroReg plugin (no 'neuroreg_plugin' entry point)");
+            test_plugin("no_entry") +
+                ": not a NeuroReg plugin (no .neuroreg_stamp section: not built with "
+                "NEUROREG_PLUGIN, or built against an SDK older than version 4; rebuild it "
+                "against this SDK)");
 }
 
 TEST(PluginLoader, ReportsAMissingFile) {
@@ -103,9 +106,10 @@ TEST(PluginLoader, KeepsLoadingTheOthersAfterFailures) {
   Registry registry;
   PluginLoader loader(registry);
   auto errors = loader.load_directory(NEUROREG_TEST_PLUGIN_DIR);
-  // wrong_version, null_register, throwing_register, no_entry fail; good and
-  // duplicate_none (alone here, so not a duplicate) load.
-  EXPECT_EQ(errors.size(), 4u);
+  // wrong_version, wrong_torch, wrong_abi, crashing_static, null_register,
+  // throwing_register, no_entry fail; good and duplicate_none (alone here, so
+  // not a duplicate) load.
+  EXPECT_EQ(errors.size(), 7u);
   EXPECT_NE(registry.find(ComponentKind::kRegularizer, "test_good"), nullptr);
   EXPECT_NE(registry.find(ComponentKind::kRegularizer, "none"), nullptr);
 }

@@ -356,7 +356,7 @@ TEST(Cifar10DatasetRoot, ReportsAMissingRootOnlyWhenDataIsRead) {
   EXPECT_EQ(error_of<std::invalid_argument>([] {
               make_dataset("cifar10", {{"root", std::string()}});
             }),
-            "cifar10: option 'root' is empty");
+            "cifar10: option 'root' must not be empty");
 }
 
 TEST(Cifar10DatasetRoot, RootIsARequiredOption) {
@@ -476,7 +476,7 @@ TEST_F(Cifar100Dataset, NamesAMissingFileAndTheExpectedFiles) {
 
 TEST_F(Cifar100Dataset, RefusesAnUnknownLabel) {
   EXPECT_EQ(error_of<std::invalid_argument>([&] { make("medium"); }),
-            "cifar100: option 'label' must be \"fine\" or \"coarse\", got \"medium\"");
+            "cifar100: option 'label' must be one of \"fine\", \"coarse\", got \"medium\"");
 }
 
 // ------------------------------------------------- the real files, if given

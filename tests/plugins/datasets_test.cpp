@@ -75,11 +75,11 @@ TEST(SyntheticDataset, NamesTheOptionAndValueItRefuses) {
   EXPECT_EQ(error_of<std::invalid_argument>([] {
               make_dataset("synthetic", {{"classes", int64_t{1}}});
             }),
-            "synthetic: option 'classes' must be at least 2, got 1");
+            "synthetic: option 'classes' must be 2..1000, got 1");
   EXPECT_EQ(error_of<std::invalid_argument>([] {
               make_dataset("synthetic", {{"noise", -0.5}});
             }),
-            "synthetic: option 'noise' must be a finite number >= 0, got -0.5");
+            "synthetic: option 'noise' must be at least 0.0, got -0.5");
 }
 
 TEST(SyntheticDataset, IsLearnedByATinyResnetInAFewSteps) {
@@ -154,7 +154,7 @@ TEST_F(FashionMnistDataset, KeepsThe28PixelImagesWhenPadToIs28) {
   EXPECT_EQ(make(28)->train().images.sizes(), (std::vector<int64_t>{5, 1, 28, 28}));
   EXPECT_EQ(make(28)->info().height, 28);
   EXPECT_EQ(error_of<std::invalid_argument>([&] { make(27); }),
-            "fashion_mnist: option 'pad_to' must be at least 28 (the image size), got 27");
+            "fashion_mnist: option 'pad_to' must be 28..1024, got 27");
 }
 
 TEST_F(FashionMnistDataset, NamesBothFilesWhenCountsDiffer) {

@@ -26,18 +26,36 @@ namespace {
 using sdk::Norm;
 
 // Every built-in attack; a new one joins the contract by being listed here.
-const std::vector<std::string> kAttacks = {
-    "adam_pgd_l2", "adam_pgd_linf", "boundary_attack", "brendel_bethge_l1",
-    "brendel_bethge_l2", "brendel_bethge_linf", "carlini_wagner_l2", "ddn", "fgm_l2", "fgsm",
-    "fmn_l0", "fmn_l1", "fmn_l2", "fmn_linf", "hop_skip_jump_l2", "hop_skip_jump_linf",
-    "pgd_l1", "pgd_l2", "pgd_linf", "sparsefool", "square_l2", "square_linf"};
+const std::vector<std::string> kAttacks = {"adam_pgd_l2",
+                                           "adam_pgd_linf",
+                                           "boundary_attack",
+                                           "brendel_bethge_l1",
+                                           "brendel_bethge_l2",
+                                           "brendel_bethge_linf",
+                                           "carlini_wagner_l2",
+                                           "ddn",
+                                           "fgm_l2",
+                                           "fgsm",
+                                           "fmn_l0",
+                                           "fmn_l1",
+                                           "fmn_l2",
+                                           "fmn_linf",
+                                           "hop_skip_jump_l2",
+                                           "hop_skip_jump_linf",
+                                           "pgd_l1",
+                                           "pgd_l2",
+                                           "pgd_linf",
+                                           "sparsefool",
+                                           "square_l2",
+                                           "square_linf"};
 
 // These must find the minimal distance of a linear model within 5%.
-const std::set<std::string> kNearOptimal = {"ddn",     "carlini_wagner_l2", "brendel_bethge_l2",
-                                            "brendel_bethge_linf", "pgd_l2", "pgd_linf"};
+const std::set<std::string> kNearOptimal = {
+    "ddn", "carlini_wagner_l2", "brendel_bethge_l2", "brendel_bethge_linf", "pgd_l2", "pgd_linf"};
 
 TEST(AttackContract, EveryRegisteredAttackIsUnderContract) {
-  for (const RegisteredComponent* c : testing::builtin_registry().list(sdk::ComponentKind::kAttack)) {
+  for (const RegisteredComponent* c :
+       testing::builtin_registry().list(sdk::ComponentKind::kAttack)) {
     EXPECT_NE(std::find(kAttacks.begin(), kAttacks.end(), c->spec.name), kAttacks.end())
         << c->spec.name << " is registered but not listed in kAttacks";
   }
@@ -79,8 +97,8 @@ torch::Tensor random_direction_distance(sdk::Backbone& model, const torch::Tenso
     torch::Tensor candidate;
     if (norm == Norm::kL0) {
       // `scale` random pixels set to random extremes.
-      const torch::Tensor keep = sdk::project_to_ball(torch::rand_like(x), Norm::kL0,
-                                                      torch::full({x.size(0)}, scale));
+      const torch::Tensor keep =
+          sdk::project_to_ball(torch::rand_like(x), Norm::kL0, torch::full({x.size(0)}, scale));
       candidate = torch::where(keep > 0, (direction > 0).to(x.dtype()), x);
     } else {
       candidate = (x + scale * sdk::normalized(direction, norm)).clamp(0, 1);
@@ -145,7 +163,7 @@ TEST_P(AttackContract, FindsCheckedAdversarialsCloserThanRandomAndNeverBelowTheT
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryAttack, AttackContract, ::testing::ValuesIn(kAttacks),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& param_info) { return param_info.param; });
 
 }  // namespace
 }  // namespace neuroreg

@@ -50,15 +50,14 @@ TEST(EvalConfig, NamesTheFileLineAndKeyOfAnUnknownGridKey) {
   auto config = load(dir, "[[attack]]\nname = \"fgsm\"\n[attack.grid]\nstepz = [1, 2]\n");
   ASSERT_FALSE(config.ok());
   EXPECT_NE(std::string(config.status().message()).find("eval.toml:"), std::string::npos);
-  EXPECT_NE(std::string(config.status().message()).find("unknown key 'stepz'"),
-            std::string::npos)
+  EXPECT_NE(std::string(config.status().message()).find("unknown key 'stepz'"), std::string::npos)
       << config.status();
 }
 
 TEST(EvalConfig, RefusesAKeySetBothDirectlyAndInTheGrid) {
   testing::TempDir dir;
-  auto config = load(dir,
-                     "[[attack]]\nname = \"pgd_linf\"\nsteps = 5\n[attack.grid]\nsteps = [1]\n");
+  auto config =
+      load(dir, "[[attack]]\nname = \"pgd_linf\"\nsteps = 5\n[attack.grid]\nsteps = [1]\n");
   ASSERT_FALSE(config.ok());
   EXPECT_NE(std::string(config.status().message())
                 .find("[[attack]] #1 key 'steps' is set both directly and in the grid"),
@@ -81,7 +80,7 @@ TEST(EvalConfig, RefusesSeveritiesOutsideOneToFive) {
   auto config = load(dir, "[eval]\nseverities = [0, 3]\n");
   ASSERT_FALSE(config.ok());
   EXPECT_EQ(config.status().message(),
-            dir.file("eval.toml") + ": [eval] severities must be in 1..5, got 0");
+            dir.file("eval.toml") + ":2:14: [eval] key 'severities' item 1 must be 1..5, got 0");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 #include "neuroreg/sdk/npy.h"
 #include "neuroreg/sdk/stimuli.h"
@@ -140,6 +141,28 @@ TEST(SimilarityTarget, LoadSaysExactlyWhatIsWrong) {
   } catch (const std::runtime_error& e) {
     EXPECT_EQ(std::string(e.what()).rfind(dir.file("nothing") + ": no such similarity target", 0),
               0u);
+  }
+}
+
+// NaN compares false with every bound, so range and norm checks alone let it
+// through; a target with NaN is refused when written and when read.
+TEST(SimilarityTarget, NaNInStimuliOrEmbeddingsIsRefused) {
+  neuroreg::testing::TempDir dir;
+  const std::string root = dir.file("target");
+  SimilarityTarget t = random_target(4, false);
+  t.embeddings[2].fill_(std::numeric_limits<float>::quiet_NaN());
+  EXPECT_THROW(save_similarity_target(t, root), std::runtime_error);
+  EXPECT_FALSE(std::filesystem::exists(root));
+
+  save_similarity_target(random_target(4, false), root);
+  torch::Tensor stimuli = torch::rand({4, 8, 8});
+  stimuli[1][0][0] = std::numeric_limits<float>::quiet_NaN();
+  write_npy(root + "/stimuli.npy", stimuli);
+  try {
+    load_similarity_target(root);
+    FAIL();
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()), root + "/stimuli.npy: stimuli must be finite (found NaN)");
   }
 }
 

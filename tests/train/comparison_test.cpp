@@ -1,6 +1,7 @@
 #include "experiment/comparison.h"
 
 #include <gtest/gtest.h>
+#include <neuroreg/sdk/version.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -204,6 +205,24 @@ TEST(Cli, PluginsListsComponentsWithTheirKeys) {
             std::string::npos)
       << out;
   EXPECT_NE(out.find("  resnet18 - "), std::string::npos);
+  // Each key's declared values, in brackets after its help.
+  EXPECT_NE(out.find("(Eq. 8) [in (0.0, 1.0)]\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("(100 classes) or \"coarse\" (20) [one of \"fine\", \"coarse\"]\n"),
+            std::string::npos)
+      << out;
+}
+
+TEST(Cli, PluginsVerboseNamesEachComponentsFileAndStamp) {
+  std::string out, err;
+  ASSERT_EQ(cli({"plugins", "--verbose"}, &out, &err), 0) << err;
+  const std::string stamp =
+      "sdk " + std::to_string(NEUROREG_SDK_VERSION) + ", torch " + TORCH_VERSION;
+  EXPECT_NE(out.find("  pixel - "), std::string::npos);
+  EXPECT_NE(out.find("neuroreg_regularizer_pixel.so (plugin pixel 0.1.0; cxx11_abi "),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find(stamp + ")\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("      built against cxx11_abi "), std::string::npos) << out;
 }
 
 TEST(Cli, ConfigExplainListsHostKeysWithDefaults) {
@@ -211,6 +230,7 @@ TEST(Cli, ConfigExplainListsHostKeysWithDefaults) {
   ASSERT_EQ(cli({"config", "explain"}, &out, &err), 0) << err;
   EXPECT_NE(out.find("  [train]\n      epochs           int      = 40 "), std::string::npos) << out;
   EXPECT_NE(out.find("      lr_resets        int[]    = [20] "), std::string::npos) << out;
+  EXPECT_NE(out.find("SGD momentum [in [0.0, 1.0]]\n"), std::string::npos) << out;
 }
 
 TEST(Cli, ShowNamesAFileThatIsNotARecord) {

@@ -69,7 +69,9 @@ TEST(Trainer, OneStepLowersTheLossOfATinyModel) {
     StepResult step = trainer.step(s.batch.images, s.batch.labels);
     EXPECT_NEAR(step.loss, before, 1e-4);  // the step saw the same loss
     EXPECT_LT(loss_on(s, 1.0), before);
-    if (name == "pixel") EXPECT_GT(step.regularizer_loss, 0.0);
+    if (name == "pixel") {
+      EXPECT_GT(step.regularizer_loss, 0.0);
+    }
   }
 }
 

@@ -28,15 +28,4 @@ torch::Tensor confirm_adversarial(sdk::ModelView& model, const torch::Tensor& or
                                   const torch::Tensor& points, const torch::Tensor& labels,
                                   const torch::Tensor& found);
 
-/// Throws std::invalid_argument naming the attack, the option and its value
-/// unless `ok`; `rule` says what a valid value is ("must be positive").
-template <typename T>
-void check_option(bool ok, const std::string& attack, const std::string& option, const T& value,
-                  const std::string& rule) {
-  if (ok) return;
-  std::ostringstream message;
-  message << attack << ": option '" << option << "' " << rule << ", got " << value;
-  throw std::invalid_argument(message.str());
-}
-
 }  // namespace neuroreg::black_box

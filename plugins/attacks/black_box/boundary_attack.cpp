@@ -28,7 +28,6 @@
 namespace {
 
 namespace sdk = neuroreg::sdk;
-using neuroreg::black_box::check_option;
 using neuroreg::black_box::confirm_adversarial;
 using sdk::Options;
 using torch::Tensor;
@@ -64,19 +63,7 @@ class BoundaryAttack : public sdk::Attack {
         source_step_(options.get_float("source_step")),
         convergence_(options.get_float("source_step_convergance")),
         adaptation_(options.get_float("step_adaptation")),
-        stats_every_(options.get_int("update_stats_every_k")) {
-    check_option(steps_ >= 0, kName, "steps", steps_, "must be at least 0");
-    check_option(spherical_step_ > 0 && std::isfinite(spherical_step_), kName, "spherical_step",
-                 spherical_step_, "must be positive");
-    check_option(source_step_ > 0 && source_step_ < 1, kName, "source_step", source_step_,
-                 "must be in (0, 1)");
-    check_option(convergence_ >= 0 && convergence_ < 1, kName, "source_step_convergance",
-                 convergence_, "must be in [0, 1)");
-    check_option(adaptation_ > 1 && std::isfinite(adaptation_), kName, "step_adaptation",
-                 adaptation_, "must be greater than 1");
-    check_option(stats_every_ >= 1, kName, "update_stats_every_k", stats_every_,
-                 "must be at least 1");
-  }
+        stats_every_(options.get_int("update_stats_every_k")) {}
 
   sdk::AttackTraits traits() const override {
     return {sdk::Norm::kL2, sdk::AttackKind::kMinimization, sdk::ModelAccess::kDecisions,
@@ -85,8 +72,7 @@ class BoundaryAttack : public sdk::Attack {
 
   Tensor run(sdk::ModelView& model, const sdk::AttackRequest& request) override {
     torch::NoGradGuard no_grad;
-    const sdk::StartingPoints start =
-        sdk::adversarial_noise(model, request.images, request.labels);
+    const sdk::StartingPoints start = sdk::adversarial_noise(model, request.images, request.labels);
     Tensor result = request.images.clone();
     const Tensor found = start.found.nonzero().flatten();
     if (found.numel() == 0) return result;
@@ -129,9 +115,8 @@ class BoundaryAttack : public sdk::Attack {
 
       // Closer by construction, but rounding and clipping can break that.
       const Tensor closer = sdk::lp_norms(xl - p.candidates, sdk::Norm::kL2) < p.distances;
-      best.index_copy_(0, live,
-                       torch::where(sdk::expand_like(is_adv & closer, current), p.candidates,
-                                    current));
+      best.index_copy_(
+          0, live, torch::where(sdk::expand_like(is_adv & closer, current), p.candidates, current));
 
       if (update_stats) {
         const Tensor is_live =
@@ -214,20 +199,33 @@ namespace neuroreg::black_box {
 
 void register_boundary_attack(sdk::Registrar& registrar) {
   sdk::OptionList options;
-  options.add_int("steps", 25000, "maximum number of steps (Foolbox 3)");
-  options.add_float("spherical_step", 1e-2,
-                    "initial orthogonal step, relative to the distance to the original (Foolbox 3)");
-  options.add_float("source_step", 1e-2,
-                    "initial step towards the original, relative to that distance (Foolbox 3)");
-  options.add_float("source_step_convergance", 1e-7,
-                    "a sample stops once its step towards the original falls below this "
-                    "(Foolbox 3, whose spelling this keeps)");
-  options.add_float("step_adaptation", 1.5,
-                    "factor by which step sizes grow or shrink with their success rates (Foolbox 3)");
-  options.add_int("update_stats_every_k", 10,
-                  "query the spherical proposals and adapt step sizes every k steps (Foolbox 3)");
+  options.add_int("steps", 25000, "maximum number of steps (Foolbox 3)").at_least(0);
+  options
+      .add_float("spherical_step", 1e-2,
+                 "initial orthogonal step, relative to the distance to the original (Foolbox 3)")
+      .above(0);
+  options
+      .add_float("source_step", 1e-2,
+                 "initial step towards the original, relative to that distance (Foolbox 3)")
+      .above(0)
+      .below(1);
+  options
+      .add_float("source_step_convergance", 1e-7,
+                 "a sample stops once its step towards the original falls below this "
+                 "(Foolbox 3, whose spelling this keeps)")
+      .at_least(0)
+      .below(1);
+  options
+      .add_float("step_adaptation", 1.5,
+                 "factor by which step sizes grow or shrink with their success rates (Foolbox 3)")
+      .above(1);
+  options
+      .add_int("update_stats_every_k", 10,
+               "query the spherical proposals and adapt step sizes every k steps (Foolbox 3)")
+      .at_least(1);
   registrar.add_attack(
-      {kName, "Boundary Attack (Brendel et al. 2018): L2 walk along the decision boundary, labels only",
+      {kName,
+       "Boundary Attack (Brendel et al. 2018): L2 walk along the decision boundary, labels only",
        options.specs()},
       [](const Options& opts) { return std::make_shared<BoundaryAttack>(opts); });
 }

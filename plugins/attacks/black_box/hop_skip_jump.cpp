@@ -34,7 +34,6 @@
 namespace {
 
 namespace sdk = neuroreg::sdk;
-using neuroreg::black_box::check_option;
 using neuroreg::black_box::confirm_adversarial;
 using sdk::Norm;
 using sdk::Options;
@@ -57,16 +56,15 @@ class HopSkipJump : public sdk::Attack {
         max_evals_(options.get_int("max_gradient_eval_steps")),
         gamma_(options.get_float("gamma")) {
     const std::string& search = options.get_string("stepsize_search");
-    check_option(search == "geometric_progression" || search == "grid_search", name_,
-                 "stepsize_search", search, "must be \"geometric_progression\" or \"grid_search\"");
     grid_search_ = search == "grid_search";
-    check_option(steps_ >= 0, name_, "steps", steps_, "must be at least 0");
-    check_option(initial_evals_ >= 1, name_, "initial_gradient_eval_steps", initial_evals_,
-                 "must be at least 1");
-    check_option(max_evals_ >= initial_evals_, name_, "max_gradient_eval_steps", max_evals_,
-                 "must be at least initial_gradient_eval_steps (" +
-                     std::to_string(initial_evals_) + ")");
-    check_option(gamma_ > 0 && std::isfinite(gamma_), name_, "gamma", gamma_, "must be positive");
+    // A relation between two keys: beyond what one key's declaration can say.
+    if (max_evals_ < initial_evals_) {
+      throw std::invalid_argument(name_ +
+                                  ": option 'max_gradient_eval_steps' must be at least "
+                                  "initial_gradient_eval_steps (" +
+                                  std::to_string(initial_evals_) + "), got " +
+                                  std::to_string(max_evals_));
+    }
   }
 
   sdk::AttackTraits traits() const override {
@@ -76,8 +74,7 @@ class HopSkipJump : public sdk::Attack {
 
   Tensor run(sdk::ModelView& model, const sdk::AttackRequest& request) override {
     torch::NoGradGuard no_grad;
-    const sdk::StartingPoints start =
-        sdk::adversarial_noise(model, request.images, request.labels);
+    const sdk::StartingPoints start = sdk::adversarial_noise(model, request.images, request.labels);
     Tensor result = request.images.clone();
     const Tensor found = start.found.nonzero().flatten();
     if (found.numel() == 0) return result;
@@ -96,9 +93,9 @@ class HopSkipJump : public sdk::Attack {
     for (int64_t t = 0; t < steps_; ++t) {
       const Tensor delta = t == 0 ? torch::full_like(distances, 0.1)
                                   : distances * (norm_ == Norm::kL2 ? std::sqrt(d) : d) * theta_;
-      const int64_t evals = std::min(
-          static_cast<int64_t>(static_cast<double>(initial_evals_) * std::sqrt(t + 1.0)),
-          max_evals_);
+      const int64_t evals =
+          std::min(static_cast<int64_t>(static_cast<double>(initial_evals_) * std::sqrt(t + 1.0)),
+                   max_evals_);
       const Tensor gradient = estimate_gradient(model, current, y, delta, evals);
       const Tensor update = norm_ == Norm::kLinf ? gradient.sign() : gradient;
       current = grid_search_ ? grid_step(model, x, y, current, update, distances)
@@ -149,7 +146,8 @@ class HopSkipJump : public sdk::Attack {
     const double count = static_cast<double>(evals);
     const Tensor mean_phi = sum_phi / count;
     // When every probe agreed the baseline would zero the estimate: keep it raw.
-    const Tensor baseline = torch::where(mean_phi.abs() == 1, torch::zeros_like(mean_phi), mean_phi);
+    const Tensor baseline =
+        torch::where(mean_phi.abs() == 1, torch::zeros_like(mean_phi), mean_phi);
     const Tensor gradient = sum_phi_u / count - baseline.unsqueeze(1) * (sum_u / count);
     return sdk::normalized(gradient.view_as(points), Norm::kL2);
   }
@@ -186,7 +184,8 @@ class HopSkipJump : public sdk::Attack {
     Tensor best_distances = distances.clone();
     for (int i = 0; i < kGridSize; ++i) {
       const double factor = std::pow(10.0, -4.0 + 4.0 * i / (kGridSize - 1));
-      const Tensor moved = (current + sdk::expand_like(distances * factor, update) * update).clamp(0, 1);
+      const Tensor moved =
+          (current + sdk::expand_like(distances * factor, update) * update).clamp(0, 1);
       const Tensor rows = model.labels(moved).ne(y).nonzero().flatten();
       if (rows.numel() == 0) continue;
       const Tensor xr = x.index_select(0, rows);
@@ -194,9 +193,9 @@ class HopSkipJump : public sdk::Attack {
           to_boundary(model, xr, moved.index_select(0, rows), y.index_select(0, rows));
       const Tensor landed_distances = sdk::lp_norms(landed - xr, norm_);
       const Tensor closer = landed_distances < best_distances.index_select(0, rows);
-      best.index_copy_(0, rows,
-                       torch::where(sdk::expand_like(closer, landed), landed,
-                                    best.index_select(0, rows)));
+      best.index_copy_(
+          0, rows,
+          torch::where(sdk::expand_like(closer, landed), landed, best.index_select(0, rows)));
       best_distances.index_copy_(
           0, rows, torch::minimum(landed_distances, best_distances.index_select(0, rows)));
     }
@@ -240,16 +239,25 @@ namespace neuroreg::black_box {
 
 void register_hop_skip_jump(sdk::Registrar& registrar) {
   sdk::OptionList options;
-  options.add_int("steps", 64, "iterations: gradient estimate, step, bisection (Foolbox 3)");
-  options.add_int("initial_gradient_eval_steps", 100,
-                  "probes for the first gradient estimate, growing as √t (Foolbox 3, the paper's 100)");
-  options.add_int("max_gradient_eval_steps", 10000,
-                  "most probes for one gradient estimate (Foolbox 3, the paper's 10000)");
-  options.add_string("stepsize_search", "geometric_progression",
-                     "\"geometric_progression\" (halve ‖x_t − x*‖/√t until adversarial) or "
-                     "\"grid_search\" (best of 20 log-spaced steps) (Foolbox 3)");
-  options.add_float("gamma", 1.0,
-                    "bisection precision θ = gamma/d^1.5 (L2) or gamma/d² (L∞) (Foolbox 3, the paper)");
+  options.add_int("steps", 64, "iterations: gradient estimate, step, bisection (Foolbox 3)")
+      .at_least(0);
+  options
+      .add_int("initial_gradient_eval_steps", 100,
+               "probes for the first gradient estimate, growing as √t (Foolbox 3, the paper's 100)")
+      .at_least(1);
+  options
+      .add_int("max_gradient_eval_steps", 10000,
+               "most probes for one gradient estimate (Foolbox 3, the paper's 10000)")
+      .at_least(1);
+  options
+      .add_string("stepsize_search", "geometric_progression",
+                  "\"geometric_progression\" (halve ‖x_t − x*‖/√t until adversarial) or "
+                  "\"grid_search\" (best of 20 log-spaced steps) (Foolbox 3)")
+      .one_of({"geometric_progression", "grid_search"});
+  options
+      .add_float("gamma", 1.0,
+                 "bisection precision θ = gamma/d^1.5 (L2) or gamma/d² (L∞) (Foolbox 3, the paper)")
+      .above(0);
   const struct {
     const char* name;
     Norm norm;
@@ -263,10 +271,9 @@ void register_hop_skip_jump(sdk::Registrar& registrar) {
   for (const auto& v : variants) {
     const std::string name = v.name;
     const Norm norm = v.norm;
-    registrar.add_attack({name, v.description, options.specs()},
-                         [name, norm](const Options& opts) {
-                           return std::make_shared<HopSkipJump>(name, norm, opts);
-                         });
+    registrar.add_attack({name, v.description, options.specs()}, [name, norm](const Options& opts) {
+      return std::make_shared<HopSkipJump>(name, norm, opts);
+    });
   }
 }
 

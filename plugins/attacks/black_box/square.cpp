@@ -34,7 +34,6 @@
 namespace {
 
 namespace sdk = neuroreg::sdk;
-using neuroreg::black_box::check_option;
 using sdk::Norm;
 using sdk::Options;
 using torch::Tensor;
@@ -65,8 +64,8 @@ Tensor centred_rectangles(int64_t rows, int64_t cols, const torch::TensorOptions
 /// The s×s pseudo-Gaussian window of the L2 attack: a positive bump on top, a
 /// negative one below, unit L2 norm; transposed when `transpose`.
 Tensor pseudo_gaussian(int64_t s, bool transpose, const torch::TensorOptions& options) {
-  Tensor window = torch::cat({centred_rectangles(s / 2, s, options),
-                              -centred_rectangles(s - s / 2, s, options)});
+  Tensor window = torch::cat(
+      {centred_rectangles(s / 2, s, options), -centred_rectangles(s - s / 2, s, options)});
   window /= window.norm();
   return transpose ? window.t().contiguous() : window;
 }
@@ -102,10 +101,7 @@ class SquareAttack : public sdk::Attack {
       : name_(std::move(name)),
         norm_(norm),
         n_queries_(options.get_int("n_queries")),
-        p_init_(options.get_float("p_init")) {
-    check_option(n_queries_ >= 1, name_, "n_queries", n_queries_, "must be at least 1");
-    check_option(p_init_ > 0 && p_init_ <= 1, name_, "p_init", p_init_, "must be in (0, 1]");
-  }
+        p_init_(options.get_float("p_init")) {}
 
   sdk::AttackTraits traits() const override {
     return {norm_, sdk::AttackKind::kFixedEpsilon, sdk::ModelAccess::kScores,
@@ -132,14 +128,12 @@ class SquareAttack : public sdk::Attack {
       const Tensor xo = pick(x);
       const Tensor current = pick(best);
       const double p = fraction(i);
-      const Tensor proposal = norm_ == Norm::kLinf
-                                  ? linf_proposal(xo, current, pick(eps), p)
-                                  : l2_proposal(xo, current, pick(eps), p, bumps);
+      const Tensor proposal = norm_ == Norm::kLinf ? linf_proposal(xo, current, pick(eps), p)
+                                                   : l2_proposal(xo, current, pick(eps), p, bumps);
       const Tensor proposal_margins = sdk::margin(model.logits(proposal), pick(y));
       const Tensor open_margins = pick(margins);
       const Tensor better = proposal_margins < open_margins;
-      best.index_copy_(0, open,
-                       torch::where(sdk::expand_like(better, current), proposal, current));
+      best.index_copy_(0, open, torch::where(sdk::expand_like(better, current), proposal, current));
       margins.index_copy_(0, open, torch::minimum(proposal_margins, open_margins));
     }
     return torch::where(sdk::expand_like(margins < 0, x), best, x);
@@ -247,11 +241,14 @@ namespace neuroreg::black_box {
 
 void register_square(sdk::Registrar& registrar) {
   sdk::OptionList options;
-  options.add_int("n_queries", 5000,
-                  "model queries per sample, the start included (AutoAttack)");
-  options.add_float("p_init", 0.8,
-                    "initial fraction of pixels a square covers, halved on the paper's schedule "
-                    "(AutoAttack)");
+  options.add_int("n_queries", 5000, "model queries per sample, the start included (AutoAttack)")
+      .at_least(1);
+  options
+      .add_float("p_init", 0.8,
+                 "initial fraction of pixels a square covers, halved on the paper's schedule "
+                 "(AutoAttack)")
+      .above(0)
+      .at_most(1);
   const struct {
     const char* name;
     Norm norm;
@@ -265,10 +262,9 @@ void register_square(sdk::Registrar& registrar) {
   for (const auto& v : variants) {
     const std::string name = v.name;
     const Norm norm = v.norm;
-    registrar.add_attack({name, v.description, options.specs()},
-                         [name, norm](const Options& opts) {
-                           return std::make_shared<SquareAttack>(name, norm, opts);
-                         });
+    registrar.add_attack({name, v.description, options.specs()}, [name, norm](const Options& opts) {
+      return std::make_shared<SquareAttack>(name, norm, opts);
+    });
   }
 }
 

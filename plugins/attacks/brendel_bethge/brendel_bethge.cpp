@@ -31,7 +31,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <sstream>
 #include <stdexcept>
 
 namespace neuroreg::brendel_bethge {
@@ -47,13 +46,15 @@ constexpr int kNewtonIterations = 8;
 
 // Exact root by sorting the breakpoints: f at each follows from the running
 // slope, and the target's piece is interpolated.
-Tensor sorted_root(const Tensor& t, const Tensor& slope, const Tensor& f_min, const Tensor& target) {
+Tensor sorted_root(const Tensor& t, const Tensor& slope, const Tensor& f_min,
+                   const Tensor& target) {
   const int64_t m = t.size(1);
   auto [ts, order] = t.sort(1);
   const Tensor slopes = slope.gather(1, order).cumsum(1);  // slope right of each breakpoint
   const Tensor gaps = ts.narrow(1, 1, m - 1) - ts.narrow(1, 0, m - 1);
   const Tensor rise = (slopes.narrow(1, 0, m - 1) * gaps).cumsum(1);
-  const Tensor f = torch::cat({torch::zeros_like(f_min).unsqueeze(1), rise}, 1) + f_min.unsqueeze(1);
+  const Tensor f =
+      torch::cat({torch::zeros_like(f_min).unsqueeze(1), rise}, 1) + f_min.unsqueeze(1);
   const Tensor k = ((f <= target.unsqueeze(1)).sum(1, /*keepdim=*/true) - 1).clamp(0, m - 1);
   const Tensor tk = ts.gather(1, k).squeeze(1);
   const Tensor fk = f.gather(1, k).squeeze(1);
@@ -80,8 +81,8 @@ Tensor piecewise_linear_root(const PiecewiseLinear& f, const Tensor& target, con
   // end's error, so neither end sticks) takes over.
   Tensor lo = f.breakpoints.amin(1);
   Tensor hi = f.breakpoints.amax(1);
-  Tensor e_lo = f.f_min - target;  // ≤ 0
-  Tensor e_hi = f.f_max - target;  // ≥ 0
+  Tensor e_lo = f.f_min - target;                // ≤ 0
+  Tensor e_hi = f.f_max - target;                // ≥ 0
   Tensor last_side = torch::zeros_like(target);  // −1: lo moved last, +1: hi moved last
   Tensor lambda = torch::minimum(torch::maximum(start, lo), hi);
   Tensor done;
@@ -105,14 +106,16 @@ Tensor piecewise_linear_root(const PiecewiseLinear& f, const Tensor& target, con
     const Tensor newton_ok = (slope > 0) & (newton > lo) & (newton < hi);
     const Tensor secant = lo - e_lo * (hi - lo) / (e_hi - e_lo).clamp_min(1e-300);
     const Tensor secant_ok = (secant > lo) & (secant < hi);
-    const Tensor next = torch::where(newton_ok, newton, torch::where(secant_ok, secant, (lo + hi) / 2));
+    const Tensor next =
+        torch::where(newton_ok, newton, torch::where(secant_ok, secant, (lo + hi) / 2));
     lambda = torch::where(done, lambda, next);
   }
   const Tensor open = done.logical_not().nonzero().flatten();
   if (open.numel() > 0) {
-    lambda.index_copy_(0, open,
-                       sorted_root(f.breakpoints.index_select(0, open), f.slopes.index_select(0, open),
-                                   f.f_min.index_select(0, open), target.index_select(0, open)));
+    lambda.index_copy_(
+        0, open,
+        sorted_root(f.breakpoints.index_select(0, open), f.slopes.index_select(0, open),
+                    f.f_min.index_select(0, open), target.index_select(0, open)));
   }
   return lambda;
 }
@@ -165,20 +168,32 @@ Tensor towards_boundary(const Subproblem& p) {
 
 void add_options(sdk::OptionList& options) {
   options.add_int("steps", 1000, "boundary steps per sample (Foolbox 3 default)")
+      .at_least(1)
       .add_float("lr", 0.25,
                  "initial L2 trust radius per value of a sample, r = lr × C·H·W (Foolbox 3's "
                  "1e-3 is per value of the whole batch: 0.25 matches it for 250 rows)")
+      .above(0)
       .add_float("lr_decay", 0.5, "factor on the trust radius at each decay (Foolbox 3 default)")
+      .above(0)
+      .at_most(1)
       .add_int("lr_num_decay", 20, "decays, evenly spaced over the steps (Foolbox 3 default)")
+      .at_least(1)
       .add_float("momentum", 0.8,
                  "weight of the past boundary normals in the running estimate (Foolbox 3 default)")
+      .at_least(0)
+      .below(1)
       .add_float("overshoot", 1.1,
                  "how far across the linearised boundary a step aims, 1 = exactly onto it "
                  "(Foolbox 3 default)")
+      // 2 − overshoot scales the step from the adversarial side: it must stay positive.
+      .at_least(1)
+      .below(2)
       .add_int("binary_search_steps", 10,
                "bisection steps from the random start towards the original (Foolbox 3 default)")
+      .between(0, 64)
       .add_int("start_tries", 100,
-               "uniform-noise draws per sample to find an adversarial start (SDK default)");
+               "uniform-noise draws per sample to find an adversarial start (SDK default)")
+      .between(1, 100000);
 }
 
 namespace {
@@ -194,29 +209,15 @@ struct Settings {
   int64_t start_tries;
 };
 
-template <typename T>
-void require(bool ok, const std::string& attack, const char* option, T value, const char* what) {
-  if (ok) return;
-  std::ostringstream message;
-  message << attack << ": option '" << option << "' must be " << what << ", got " << value;
-  throw std::invalid_argument(message.str());
-}
-
-Settings read_settings(const std::string& name, const Options& o) {
-  Settings s{o.get_int("steps"),         o.get_float("lr"),
-             o.get_float("lr_decay"),    o.get_int("lr_num_decay"),
-             o.get_float("momentum"),    o.get_float("overshoot"),
-             o.get_int("binary_search_steps"), o.get_int("start_tries")};
-  require(s.steps >= 1, name, "steps", s.steps, "at least 1");
-  require(s.lr > 0 && std::isfinite(s.lr), name, "lr", s.lr, "positive");
-  require(s.lr_decay > 0 && s.lr_decay <= 1, name, "lr_decay", s.lr_decay, "in (0, 1]");
-  require(s.lr_num_decay >= 1, name, "lr_num_decay", s.lr_num_decay, "at least 1");
-  require(s.momentum >= 0 && s.momentum < 1, name, "momentum", s.momentum, "in [0, 1)");
-  // 2 − overshoot scales the step from the adversarial side: it must stay positive.
-  require(s.overshoot >= 1 && s.overshoot < 2, name, "overshoot", s.overshoot, "in [1, 2)");
-  require(s.binary_search_steps >= 0, name, "binary_search_steps", s.binary_search_steps,
-          "non-negative");
-  require(s.start_tries >= 1, name, "start_tries", s.start_tries, "at least 1");
+Settings read_settings(const Options& o) {
+  Settings s{o.get_int("steps"),
+             o.get_float("lr"),
+             o.get_float("lr_decay"),
+             o.get_int("lr_num_decay"),
+             o.get_float("momentum"),
+             o.get_float("overshoot"),
+             o.get_int("binary_search_steps"),
+             o.get_int("start_tries")};
   return s;
 }
 
@@ -236,8 +237,8 @@ Probe probe(sdk::ModelView& model, const Tensor& images, const Tensor& labels) {
 
 class BrendelBethge : public sdk::Attack {
  public:
-  BrendelBethge(std::string name, sdk::Norm norm, Solver solver, const Options& options)
-      : norm_(norm), solver_(std::move(solver)), s_(read_settings(name, options)) {}
+  BrendelBethge(sdk::Norm norm, Solver solver, const Options& options)
+      : norm_(norm), solver_(std::move(solver)), s_(read_settings(options)) {}
 
   sdk::AttackTraits traits() const override {
     return {norm_, sdk::AttackKind::kMinimization, sdk::ModelAccess::kGradients,
@@ -306,9 +307,8 @@ class BrendelBethge : public sdk::Attack {
 
 }  // namespace
 
-std::shared_ptr<sdk::Attack> make_attack(const std::string& name, sdk::Norm norm, Solver solver,
-                                         const Options& options) {
-  return std::make_shared<BrendelBethge>(name, norm, std::move(solver), options);
+std::shared_ptr<sdk::Attack> make_attack(sdk::Norm norm, Solver solver, const Options& options) {
+  return std::make_shared<BrendelBethge>(norm, std::move(solver), options);
 }
 
 }  // namespace neuroreg::brendel_bethge

@@ -82,9 +82,9 @@ torch::Tensor towards_boundary(const Subproblem& p);
 /// Declares the options the whole family shares (Foolbox 3's defaults).
 void add_options(sdk::OptionList& options);
 
-/// An attack of the family for one norm. Throws std::invalid_argument on bad
-/// option values, naming the attack, the option and the value.
-std::shared_ptr<sdk::Attack> make_attack(const std::string& name, sdk::Norm norm, Solver solver,
+/// An attack of the family for one norm; the host has checked the options
+/// against add_options' declarations.
+std::shared_ptr<sdk::Attack> make_attack(sdk::Norm norm, Solver solver,
                                          const sdk::Options& options);
 
 void register_l2(sdk::Registrar& registrar);

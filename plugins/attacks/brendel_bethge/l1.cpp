@@ -43,7 +43,8 @@ L1Step l1_step(const Subproblem& p, const torch::Tensor& tau, const torch::Tenso
   const torch::Tensor t = tau.unsqueeze(1);
   auto pulled = [&](const torch::Tensor& nu) {
     const torch::Tensor v = nu.unsqueeze(1) * p.b;
-    const torch::Tensor d = torch::where(v > p.dx + t, v - t, torch::where(v < p.dx - t, v + t, p.dx));
+    const torch::Tensor d =
+        torch::where(v > p.dx + t, v - t, torch::where(v < p.dx - t, v + t, p.dx));
     return std::make_pair(v, torch::minimum(torch::maximum(d, p.lo), p.hi));
   };
   PiecewiseLinear f;
@@ -52,7 +53,8 @@ L1Step l1_step(const Subproblem& p, const torch::Tensor& tau, const torch::Tenso
   const torch::Tensor b2 = p.b * p.b;
   f.at = [&](const torch::Tensor& nu) {
     auto [v, d] = pulled(nu);
-    const torch::Tensor ramp = ((v > p.lo - t) & (v < p.dx - t)) | ((v > p.dx + t) & (v < p.hi + t));
+    const torch::Tensor ramp =
+        ((v > p.lo - t) & (v < p.dx - t)) | ((v > p.dx + t) & (v < p.hi + t));
     return std::make_pair((p.b * d).sum(1), (b2 * ramp).sum(1));
   };
   // Where νb_i crosses the clip below, the threshold's two edges, the clip
@@ -111,9 +113,7 @@ void register_l1(sdk::Registrar& registrar) {
        "Brendel-Bethge L1: follows the decision boundary towards the original with "
        "trust-region steps (Brendel et al. 2019)",
        options.specs()},
-      [](const sdk::Options& o) {
-        return make_attack("brendel_bethge_l1", sdk::Norm::kL1, solve_l1, o);
-      });
+      [](const sdk::Options& o) { return make_attack(sdk::Norm::kL1, solve_l1, o); });
 }
 
 }  // namespace neuroreg::brendel_bethge

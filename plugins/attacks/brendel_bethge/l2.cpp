@@ -36,7 +36,7 @@ torch::Tensor solve_l2(const Subproblem& p) {
   if ((feasible & done.logical_not()).any().item<bool>()) {
     torch::Tensor s_lo = torch::zeros_like(p.c);  // fits
     torch::Tensor s_hi = torch::ones_like(p.c);   // does not fit
-    torch::Tensor lambda = nearest.lambda;         // λ moves little between neighbouring s
+    torch::Tensor lambda = nearest.lambda;        // λ moves little between neighbouring s
     torch::Tensor open = feasible & done.logical_not();
     for (int i = 0; i < kMaxBisections && open.any().item<bool>(); ++i) {
       const torch::Tensor s = (s_lo + s_hi) / 2;
@@ -63,9 +63,7 @@ void register_l2(sdk::Registrar& registrar) {
        "Brendel-Bethge L2: follows the decision boundary towards the original with "
        "trust-region steps (Brendel et al. 2019)",
        options.specs()},
-      [](const sdk::Options& o) {
-        return make_attack("brendel_bethge_l2", sdk::Norm::kL2, solve_l2, o);
-      });
+      [](const sdk::Options& o) { return make_attack(sdk::Norm::kL2, solve_l2, o); });
 }
 
 }  // namespace neuroreg::brendel_bethge

@@ -57,9 +57,7 @@ void register_linf(sdk::Registrar& registrar) {
        "Brendel-Bethge L-infinity: follows the decision boundary towards the original with "
        "trust-region steps (Brendel et al. 2019)",
        options.specs()},
-      [](const sdk::Options& o) {
-        return make_attack("brendel_bethge_linf", sdk::Norm::kLinf, solve_linf, o);
-      });
+      [](const sdk::Options& o) { return make_attack(sdk::Norm::kLinf, solve_linf, o); });
 }
 
 }  // namespace neuroreg::brendel_bethge

@@ -20,15 +20,19 @@ void add_adam_pgd(sdk::Registrar& registrar, const std::string& name, sdk::Norm 
   sdk::OptionList options;
   add_pgd_options(options, 50, 0.025);
   options.add_float("adam_beta1", 0.9, "Adam's decay rate of the gradient's mean")
+      .at_least(0)
+      .below(1)
       .add_float("adam_beta2", 0.999, "Adam's decay rate of the gradient's second moment")
-      .add_float("adam_epsilon", 1e-8, "Adam's guard against division by zero");
+      .at_least(0)
+      .below(1)
+      .add_float("adam_epsilon", 1e-8, "Adam's guard against division by zero")
+      .above(0);
   registrar.add_attack({name, description, options.specs()}, [name, norm](const sdk::Options& o) {
-    const OptionReader reader(o, name);
-    PgdSettings settings = read_pgd_options(reader, norm);
+    PgdSettings settings = read_pgd_options(o, norm);
     settings.adam = true;
-    settings.adam_beta1 = reader.in_range("adam_beta1", 0, true, 1, false);
-    settings.adam_beta2 = reader.in_range("adam_beta2", 0, true, 1, false);
-    settings.adam_epsilon = reader.positive("adam_epsilon");
+    settings.adam_beta1 = o.get_float("adam_beta1");
+    settings.adam_beta2 = o.get_float("adam_beta2");
+    settings.adam_epsilon = o.get_float("adam_epsilon");
     return make_pgd(settings, name);
   });
 }

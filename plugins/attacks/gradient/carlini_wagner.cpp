@@ -32,13 +32,12 @@ using sdk::Norm;
 class CarliniWagnerL2 : public sdk::Attack {
  public:
   explicit CarliniWagnerL2(const sdk::Options& options) {
-    const OptionReader reader(options, "carlini_wagner_l2");
-    binary_search_steps_ = reader.at_least("binary_search_steps", 1);
-    steps_ = reader.at_least("steps", 1);
-    stepsize_ = reader.positive("stepsize");
-    confidence_ = reader.non_negative("confidence");
-    initial_const_ = reader.positive("initial_const");
-    abort_early_ = reader.flag("abort_early");
+    binary_search_steps_ = options.get_int("binary_search_steps");
+    steps_ = options.get_int("steps");
+    stepsize_ = options.get_float("stepsize");
+    confidence_ = options.get_float("confidence");
+    initial_const_ = options.get_float("initial_const");
+    abort_early_ = options.get_bool("abort_early");
   }
 
   sdk::AttackTraits traits() const override {
@@ -134,10 +133,15 @@ class CarliniWagnerL2 : public sdk::Attack {
 void register_carlini_wagner(sdk::Registrar& registrar) {
   sdk::OptionList options;
   options.add_int("binary_search_steps", 9, "binary search steps over the constant c")
+      .at_least(1)
       .add_int("steps", 10000, "Adam steps per constant")
+      .at_least(1)
       .add_float("stepsize", 0.01, "Adam's step size in tanh space")
+      .above(0)
       .add_float("confidence", 0.0, "margin by which an adversarial must be misclassified")
+      .at_least(0)
       .add_float("initial_const", 0.001, "initial trade-off constant c")
+      .above(0)
       .add_bool("abort_early", true,
                 "stop a constant's run when the loss stalls over a tenth of the steps");
   registrar.add_attack({"carlini_wagner_l2",

@@ -1,5 +1,5 @@
-// Pieces the gradient attacks share: the loss gradient, budgets, option
-// checks and Adam's moment estimates.
+// Pieces the gradient attacks share: the loss gradient, budgets, the loss
+// option and Adam's moment estimates.
 #include <torch/torch.h>
 
 #include <cmath>
@@ -27,9 +27,11 @@ LossGradient loss_gradient(sdk::ModelView& model, const torch::Tensor& images,
 }
 
 void add_loss_option(sdk::OptionList& options) {
-  options.add_string("loss", "cross_entropy",
-                     "loss to ascend: cross_entropy, or margin (largest other logit minus the "
-                     "true one, as Carlini & Wagner)");
+  options
+      .add_string("loss", "cross_entropy",
+                  "loss to ascend: cross_entropy, or margin (largest other logit minus the "
+                  "true one, as Carlini & Wagner)")
+      .one_of({"cross_entropy", "margin"});
 }
 
 torch::Tensor budgets(const sdk::AttackRequest& request, const std::string& attack) {
@@ -39,59 +41,8 @@ torch::Tensor budgets(const sdk::AttackRequest& request, const std::string& atta
   return request.epsilons.to(request.images.options()).reshape({-1});
 }
 
-namespace {
-
-std::string text(double value) {
-  std::ostringstream out;
-  out << value;
-  return out.str();
-}
-
-}  // namespace
-
-void OptionReader::reject(const std::string& key, const std::string& rule,
-                          const std::string& value) const {
-  throw std::invalid_argument(attack_ + ": option '" + key + "' must be " + rule + ", got " +
-                              value);
-}
-
-int64_t OptionReader::at_least(const std::string& key, int64_t minimum) const {
-  const int64_t value = options_.get_int(key);
-  if (value < minimum) reject(key, "at least " + std::to_string(minimum), std::to_string(value));
-  return value;
-}
-
-double OptionReader::positive(const std::string& key) const {
-  const double value = options_.get_float(key);
-  if (!(value > 0) || !std::isfinite(value)) reject(key, "positive and finite", text(value));
-  return value;
-}
-
-double OptionReader::non_negative(const std::string& key) const {
-  const double value = options_.get_float(key);
-  if (!(value >= 0) || !std::isfinite(value)) reject(key, "non-negative and finite", text(value));
-  return value;
-}
-
-double OptionReader::in_range(const std::string& key, double low, bool low_included, double high,
-                              bool high_included) const {
-  const double value = options_.get_float(key);
-  const bool above = low_included ? value >= low : value > low;
-  const bool below = high_included ? value <= high : value < high;
-  if (!(above && below)) {
-    reject(key,
-           "in " + std::string(low_included ? "[" : "(") + text(low) + ", " + text(high) +
-               (high_included ? "]" : ")"),
-           text(value));
-  }
-  return value;
-}
-
-Loss OptionReader::loss() const {
-  const std::string& value = options_.get_string("loss");
-  if (value == "cross_entropy") return Loss::kCrossEntropy;
-  if (value == "margin") return Loss::kMargin;
-  reject("loss", "\"cross_entropy\" or \"margin\"", "\"" + value + "\"");
+Loss read_loss(const sdk::Options& options) {
+  return options.get_string("loss") == "margin" ? Loss::kMargin : Loss::kCrossEntropy;
 }
 
 torch::Tensor Adam::direction(const torch::Tensor& gradient, const torch::Tensor& rows) {

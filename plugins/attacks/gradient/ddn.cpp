@@ -28,11 +28,10 @@ using sdk::Norm;
 class DecoupledDirectionNorm : public sdk::Attack {
  public:
   explicit DecoupledDirectionNorm(const sdk::Options& options) {
-    const OptionReader reader(options, "ddn");
-    init_epsilon_ = reader.positive("init_epsilon");
-    steps_ = reader.at_least("steps", 1);
-    gamma_ = reader.in_range("gamma", 0, false, 1, false);
-    loss_ = reader.loss();
+    init_epsilon_ = options.get_float("init_epsilon");
+    steps_ = options.get_int("steps");
+    gamma_ = options.get_float("gamma");
+    loss_ = read_loss(options);
   }
 
   sdk::AttackTraits traits() const override {
@@ -90,8 +89,12 @@ class DecoupledDirectionNorm : public sdk::Attack {
 void register_ddn(sdk::Registrar& registrar) {
   sdk::OptionList options;
   options.add_float("init_epsilon", 1.0, "initial L2 norm of the perturbation")
+      .above(0)
       .add_int("steps", 100, "gradient steps")
-      .add_float("gamma", 0.05, "per-step factor by which the norm shrinks or grows");
+      .at_least(1)
+      .add_float("gamma", 0.05, "per-step factor by which the norm shrinks or grows")
+      .above(0)
+      .below(1);
   add_loss_option(options);
   registrar.add_attack(
       {"ddn", "decoupled direction and norm L2 minimisation (Rony et al. 2019)", options.specs()},

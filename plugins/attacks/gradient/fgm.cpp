@@ -25,7 +25,7 @@ void add_fast_gradient(sdk::Registrar& registrar, const std::string& name, sdk::
     settings.steps = 1;
     settings.rel_stepsize = 1.0;
     settings.random_start = o.get_bool("random_start");
-    settings.loss = OptionReader(o, name).loss();
+    settings.loss = read_loss(o);
     return make_pgd(settings, name);
   });
 }

@@ -40,28 +40,9 @@ LossGradient loss_gradient(sdk::ModelView& model, const torch::Tensor& images,
 /// throws std::invalid_argument naming the attack when they are missing.
 torch::Tensor budgets(const sdk::AttackRequest& request, const std::string& attack);
 
-/// Reads options and rejects bad values with std::invalid_argument naming the
-/// attack, the option and the value.
-class OptionReader {
- public:
-  OptionReader(const sdk::Options& options, std::string attack)
-      : options_(options), attack_(std::move(attack)) {}
-  int64_t at_least(const std::string& key, int64_t minimum) const;
-  double positive(const std::string& key) const;
-  double non_negative(const std::string& key) const;
-  /// A value between `low` and `high`, each end included or not.
-  double in_range(const std::string& key, double low, bool low_included, double high,
-                  bool high_included) const;
-  bool flag(const std::string& key) const { return options_.get_bool(key); }
-  /// The option "loss": "cross_entropy" or "margin".
-  Loss loss() const;
-
- private:
-  [[noreturn]] void reject(const std::string& key, const std::string& rule,
-                           const std::string& value) const;
-  const sdk::Options& options_;
-  std::string attack_;
-};
+/// The option "loss" (declared by add_loss_option, so the host has already
+/// checked it is "cross_entropy" or "margin").
+Loss read_loss(const sdk::Options& options);
 
 /// Adam's moment estimates for one tensor of per-coordinate updates
 /// (Kingma & Ba 2015, with bias correction), as Foolbox 3 uses it in Adam PGD
@@ -105,8 +86,8 @@ struct PgdSettings {
 void add_loss_option(sdk::OptionList& options);
 /// Declares steps, rel_stepsize, abs_stepsize, random_start and loss.
 void add_pgd_options(sdk::OptionList& options, int64_t steps, double rel_stepsize);
-/// Reads what add_pgd_options declared, validated.
-PgdSettings read_pgd_options(const OptionReader& reader, sdk::Norm norm);
+/// Reads what add_pgd_options declared (the host has checked the values).
+PgdSettings read_pgd_options(const sdk::Options& options, sdk::Norm norm);
 
 /// The fixed-ε attack running `settings`: per sample, the latest adversarial
 /// iterate, else the original image.

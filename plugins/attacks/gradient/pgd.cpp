@@ -112,7 +112,7 @@ void add_pgd(sdk::Registrar& registrar, const std::string& name, Norm norm, int6
   sdk::OptionList options;
   add_pgd_options(options, steps, rel_stepsize);
   registrar.add_attack({name, description, options.specs()}, [name, norm](const sdk::Options& o) {
-    return make_pgd(read_pgd_options(OptionReader(o, name), norm), name);
+    return make_pgd(read_pgd_options(o, norm), name);
   });
 }
 
@@ -120,20 +120,23 @@ void add_pgd(sdk::Registrar& registrar, const std::string& name, Norm norm, int6
 
 void add_pgd_options(sdk::OptionList& options, int64_t steps, double rel_stepsize) {
   options.add_int("steps", steps, "gradient steps")
+      .at_least(1)
       .add_float("rel_stepsize", rel_stepsize, "step size as a fraction of epsilon")
+      .above(0)
       .add_float("abs_stepsize", 0.0, "step size in the norm's units; 0 uses rel_stepsize")
+      .at_least(0)
       .add_bool("random_start", true, "start from a uniform draw in the epsilon-ball");
   add_loss_option(options);
 }
 
-PgdSettings read_pgd_options(const OptionReader& reader, Norm norm) {
+PgdSettings read_pgd_options(const sdk::Options& options, Norm norm) {
   PgdSettings settings;
   settings.norm = norm;
-  settings.steps = reader.at_least("steps", 1);
-  settings.rel_stepsize = reader.positive("rel_stepsize");
-  settings.abs_stepsize = reader.non_negative("abs_stepsize");
-  settings.random_start = reader.flag("random_start");
-  settings.loss = reader.loss();
+  settings.steps = options.get_int("steps");
+  settings.rel_stepsize = options.get_float("rel_stepsize");
+  settings.abs_stepsize = options.get_float("abs_stepsize");
+  settings.random_start = options.get_bool("random_start");
+  settings.loss = read_loss(options);
   return settings;
 }
 

@@ -126,17 +126,6 @@ class FmnAttack : public sdk::Attack {
         binary_search_steps_(options.get_int("binary_search_steps")),
         init_(options.get_string("init")),
         other_classes_(options.get_int("other_classes")) {
-    require_option(steps_ >= 1, name_, "steps", steps_, "at least 1");
-    require_option(std::isfinite(max_stepsize_) && max_stepsize_ > 0, name_, "max_stepsize",
-                   max_stepsize_, "positive");
-    require_option(std::isfinite(min_stepsize_), name_, "min_stepsize", min_stepsize_,
-                   "finite (negative: max_stepsize / 100)");
-    require_option(gamma_ > 0 && gamma_ < 1, name_, "gamma", gamma_, "in (0, 1)");
-    require_option(binary_search_steps_ >= 0, name_, "binary_search_steps", binary_search_steps_,
-                   "at least 0");
-    require_option(init_ == "original" || init_ == "noise", name_, "init", init_,
-                   "\"original\" or \"noise\"");
-    require_option(other_classes_ >= 1, name_, "other_classes", other_classes_, "at least 1");
     // Foolbox's default when min_stepsize is unset.
     if (min_stepsize_ < 0) min_stepsize_ = max_stepsize_ / 100;
   }
@@ -261,26 +250,37 @@ void register_fmn(sdk::Registrar& registrar) {
   };
   for (const Variant& v : variants) {
     sdk::OptionList options;
-    options.add_int("steps", 100, "optimisation steps (Foolbox 3 default)");
-    options.add_float("max_stepsize", 1.0,
-                      "initial L2 length of the gradient step, cosine-annealed (Foolbox 3 "
-                      "default)");
+    options.add_int("steps", 100, "optimisation steps (Foolbox 3 default)").at_least(1);
+    options
+        .add_float("max_stepsize", 1.0,
+                   "initial L2 length of the gradient step, cosine-annealed (Foolbox 3 "
+                   "default)")
+        .above(0);
     options.add_float("min_stepsize", -1.0,
                       "final step length; negative means max_stepsize / 100 (Foolbox 3 default)");
-    options.add_float("gamma", 0.05,
-                      "initial relative change of ε per step, cosine-annealed to 0.001 "
-                      "(paper and Foolbox 3 default)");
-    options.add_int("binary_search_steps", 10,
-                    "bisection steps that shrink a noise start towards the original; used only "
-                    "with init = \"noise\" (Foolbox 3 default)");
-    options.add_string("init", "original",
-                       "\"original\": start at the image (Foolbox 3 without init_attack); "
-                       "\"noise\": start from adversarial uniform noise (randomized)");
-    options.add_int("other_classes", v.other_classes,
-                    "strongest other classes considered per step; the loss uses the one nearest "
-                    "to first order. 1 is the paper's loss (default for L2 and L-inf); 9, all of "
-                    "them on 10-class data, for L0 and L1, whose nearest boundary is often a "
-                    "weaker class's");
+    options
+        .add_float("gamma", 0.05,
+                   "initial relative change of ε per step, cosine-annealed to 0.001 "
+                   "(paper and Foolbox 3 default)")
+        .above(0)
+        .below(1);
+    options
+        .add_int("binary_search_steps", 10,
+                 "bisection steps that shrink a noise start towards the original; used only "
+                 "with init = \"noise\" (Foolbox 3 default)")
+        .at_least(0);
+    options
+        .add_string("init", "original",
+                    "\"original\": start at the image (Foolbox 3 without init_attack); "
+                    "\"noise\": start from adversarial uniform noise (randomized)")
+        .one_of({"original", "noise"});
+    options
+        .add_int("other_classes", v.other_classes,
+                 "strongest other classes considered per step; the loss uses the one nearest "
+                 "to first order. 1 is the paper's loss (default for L2 and L-inf); 9, all of "
+                 "them on 10-class data, for L0 and L1, whose nearest boundary is often a "
+                 "weaker class's")
+        .at_least(1);
     const std::string name = v.name;
     const Norm norm = v.norm;
     registrar.add_attack({name, v.description, options.specs()},

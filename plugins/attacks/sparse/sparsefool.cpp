@@ -47,14 +47,7 @@ class SparseFool : public sdk::Attack {
         max_iter_(options.get_int("max_iter")),
         overshoot_(options.get_float("overshoot")),
         deepfool_steps_(options.get_int("deepfool_max_iter")),
-        candidates_(options.get_int("candidates")) {
-    require_option(std::isfinite(lambda_) && lambda_ >= 1, kName, "lambda", lambda_, "at least 1");
-    require_option(max_iter_ >= 1, kName, "max_iter", max_iter_, "at least 1");
-    require_option(std::isfinite(overshoot_) && overshoot_ >= 0, kName, "overshoot", overshoot_,
-                   "non-negative");
-    require_option(deepfool_steps_ >= 1, kName, "deepfool_max_iter", deepfool_steps_, "at least 1");
-    require_option(candidates_ >= 2, kName, "candidates", candidates_, "at least 2");
-  }
+        candidates_(options.get_int("candidates")) {}
 
   sdk::AttackTraits traits() const override {
     return {Norm::kL0, sdk::AttackKind::kMinimization, sdk::ModelAccess::kGradients, false};
@@ -171,18 +164,27 @@ class SparseFool : public sdk::Attack {
 
 void register_sparsefool(sdk::Registrar& registrar) {
   sdk::OptionList options;
-  options.add_float("lambda", 3.0,
-                    "how far past DeepFool's boundary point the linearised plane is pushed "
-                    "(paper default)");
-  options.add_int("max_iter", 20, "SparseFool iterations (paper / official code default)");
-  options.add_float("overshoot", 0.02,
-                    "DeepFool's overshoot when checking the label (paper / official code "
-                    "default)");
-  options.add_int("deepfool_max_iter", 50,
-                  "DeepFool iterations per SparseFool iteration (official code default)");
-  options.add_int("candidates", 10,
-                  "classes DeepFool linearises against: the true one and the strongest others "
-                  "(Foolbox 3 DeepFool default; the official code uses all)");
+  options
+      .add_float("lambda", 3.0,
+                 "how far past DeepFool's boundary point the linearised plane is pushed "
+                 "(paper default)")
+      .at_least(1);
+  options.add_int("max_iter", 20, "SparseFool iterations (paper / official code default)")
+      .at_least(1);
+  options
+      .add_float("overshoot", 0.02,
+                 "DeepFool's overshoot when checking the label (paper / official code "
+                 "default)")
+      .at_least(0);
+  options
+      .add_int("deepfool_max_iter", 50,
+               "DeepFool iterations per SparseFool iteration (official code default)")
+      .at_least(1);
+  options
+      .add_int("candidates", 10,
+               "classes DeepFool linearises against: the true one and the strongest others "
+               "(Foolbox 3 DeepFool default; the official code uses all)")
+      .at_least(2);
   registrar.add_attack({"sparsefool",
                         "SparseFool (Modas et al. 2019): L0 via DeepFool and a box-constrained L1 "
                         "linear solver",

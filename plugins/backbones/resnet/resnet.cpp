@@ -73,18 +73,6 @@ class ResNet : public neuroreg::sdk::Backbone {
         mean_(options.get_float("input_mean")),
         std_(options.get_float("input_std")) {
     const int64_t width = options.get_int("width");
-    if (width < 1) {
-      throw std::invalid_argument(name_ + ": option 'width' must be at least 1, got " +
-                                  std::to_string(width));
-    }
-    if (!std::isfinite(mean_)) {
-      throw std::invalid_argument(name_ + ": option 'input_mean' must be finite, got " +
-                                  std::to_string(mean_));
-    }
-    if (!(std_ > 0) || !std::isfinite(std_)) {
-      throw std::invalid_argument(name_ + ": option 'input_std' must be positive, got " +
-                                  std::to_string(std_));
-    }
     if (channels_ < 1 || context.input.num_classes < 1) {
       throw std::invalid_argument(name_ + ": the dataset must have at least one channel and " +
                                   "one class, got " + std::to_string(channels_) + " channels and " +
@@ -211,8 +199,10 @@ class ResNet : public neuroreg::sdk::Backbone {
 void register_components(neuroreg::sdk::Registrar& registrar) {
   neuroreg::sdk::OptionList options;
   options.add_int("width", 64, "channels of the first group (w); groups have w, 2w, 4w, 8w")
+      .between(1, 1024)
       .add_float("input_mean", 0.5, "subtracted from [0,1] images inside the model")
-      .add_float("input_std", 0.25, "divides the mean-subtracted images inside the model");
+      .add_float("input_std", 0.25, "divides the mean-subtracted images inside the model")
+      .above(0);
 
   struct Variant {
     const char* name;

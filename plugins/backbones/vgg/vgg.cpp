@@ -59,24 +59,6 @@ class Vgg19 : public neuroreg::sdk::Backbone {
   Vgg19(const Options& options, const BackboneContext& context)
       : divisor_(options.get_int("width_divisor")), resize_(options.get_int("resize")) {
     int64_t classes = options.get_int("num_classes");
-    if (divisor_ < 1 || 64 % divisor_ != 0) {
-      throw std::invalid_argument(std::string(kName) +
-                                  ": option 'width_divisor' must divide 64 (1 is the published "
-                                  "architecture), got " +
-                                  std::to_string(divisor_));
-    }
-    if (resize_ != 0 && resize_ < kMinSize) {
-      throw std::invalid_argument(std::string(kName) +
-                                  ": option 'resize' must be 0 (keep the input size) or at "
-                                  "least 32, got " +
-                                  std::to_string(resize_));
-    }
-    if (classes < 0) {
-      throw std::invalid_argument(std::string(kName) +
-                                  ": option 'num_classes' must be 0 (the dataset's) or "
-                                  "positive, got " +
-                                  std::to_string(classes));
-    }
     if (classes == 0) classes = context.input.num_classes;
     if (classes < 1) {
       throw std::invalid_argument(std::string(kName) +
@@ -275,7 +257,9 @@ void register_components(neuroreg::sdk::Registrar& registrar) {
       .add_string("weights", "",
                   "torchvision's vgg19 state dict (vgg19-dcbb9e9d.pth, or any torch.save of a "
                   "vgg19 state_dict()); empty: random initialisation as torchvision's")
+      .existing_file()
       .add_int("num_classes", 0, "outputs of the last layer; 0: the dataset's number of classes")
+      .between(0, 100000)
       .add_bool("reinit_classifier", true,
                 "when the weights have another number of classes, keep their features and "
                 "train a new last layer (classifier.6); false: that is an error")
@@ -283,9 +267,12 @@ void register_components(neuroreg::sdk::Registrar& registrar) {
       .add_int("resize", 0,
                "resize images to resize×resize (bilinear) inside the model, e.g. 224; 0: keep "
                "their size (at least 32×32)")
+      .between(kMinSize, 1024)
+      .or_zero()
       .add_int("width_divisor", 1,
                "divides every width (channels 64..512, hidden 4096); 1 is the published "
-               "architecture, larger values make small test models");
+               "architecture, larger values make small test models")
+      .one_of_ints({1, 2, 4, 8, 16, 32, 64});
   registrar.add_backbone(
       {kName,
        "torchvision's VGG19 (no batch norm), loads its ImageNet weights; taps conv1_1..conv5_4",

@@ -135,14 +135,8 @@ class Cifar : public neuroreg::sdk::Dataset {
         root_(options.get_string("root")),
         grayscale_(options.get_bool("grayscale")),
         label_(variant.label_bytes.front()) {
-    if (root_.empty()) throw std::invalid_argument(variant_.name + ": option 'root' is empty");
     if (options.has("label")) {
       const std::string& label = options.get_string("label");
-      if (label != "fine" && label != "coarse") {
-        throw std::invalid_argument(variant_.name +
-                                    ": option 'label' must be \"fine\" or \"coarse\", got \"" +
-                                    label + "\"");
-      }
       label_ = variant_.label_bytes.at(label == "fine" ? 1 : 0);
     }
   }
@@ -242,6 +236,8 @@ neuroreg::sdk::OptionList common_options(const Variant& variant) {
   options
       .add_required("root", neuroreg::sdk::OptionType::kString,
                     "folder with the " + variant.title + " binary files (" + variant.files + ")")
+      .non_empty()
+      .existing_folder()
       .add_bool("grayscale", true,
                 "convert to luminance 0.299 R + 0.587 G + 0.114 B (1 channel); false keeps RGB");
   return options;
@@ -260,6 +256,7 @@ void register_components(neuroreg::sdk::Registrar& registrar) {
        "by default",
        common_options(kCifar100)
            .add_string("label", "fine", "which label: \"fine\" (100 classes) or \"coarse\" (20)")
+           .one_of({"fine", "coarse"})
            .specs()},
       [](const Options& opts, const DatasetContext&) {
         return std::make_shared<Cifar>(kCifar100, opts);

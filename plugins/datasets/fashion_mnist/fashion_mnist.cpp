@@ -29,13 +29,7 @@ constexpr int64_t kClasses = 10;
 class FashionMnist : public neuroreg::sdk::Dataset {
  public:
   explicit FashionMnist(const Options& options)
-      : root_(options.get_string("root")), pad_to_(options.get_int("pad_to")) {
-    if (root_.empty()) throw std::invalid_argument("fashion_mnist: option 'root' is empty");
-    if (pad_to_ < kImageSize) {
-      throw std::invalid_argument("fashion_mnist: option 'pad_to' must be at least 28 (the " +
-                                  std::string("image size), got ") + std::to_string(pad_to_));
-    }
-  }
+      : root_(options.get_string("root")), pad_to_(options.get_int("pad_to")) {}
 
   DatasetInfo info() const override {
     return {1,
@@ -118,7 +112,9 @@ void register_components(neuroreg::sdk::Registrar& registrar) {
   options
       .add_string("root", "/usr/share/datasets/fashion-mnist",
                   "folder with the four IDX files (.gz or uncompressed)")
-      .add_int("pad_to", 32, "zero-pad the 28×28 images to this size (28 = no padding)");
+      .non_empty()
+      .add_int("pad_to", 32, "zero-pad the 28×28 images to this size (28 = no padding)")
+      .between(kImageSize, 1024);
   registrar.add_dataset(
       {"fashion_mnist", "Fashion-MNIST: 60k/10k grey 28×28 images of 10 clothing classes",
        options.specs()},

@@ -52,15 +52,11 @@ class StimulusSet : public neuroreg::sdk::Dataset {
         height_(options.get_int("height")),
         width_(options.get_int("width")),
         test_fraction_(options.get_float("test_fraction")) {
-    if (height_ < 0 || width_ < 0 || (height_ == 0) != (width_ == 0)) {
+    if ((height_ == 0) != (width_ == 0)) {
       throw std::invalid_argument(
           "stimulus_set: options 'height' and 'width' must both be 0 (the stimuli's size) or "
           "both positive, got " +
           std::to_string(height_) + "×" + std::to_string(width_));
-    }
-    if (!(test_fraction_ >= 0.0 && test_fraction_ < 1.0)) {
-      throw std::invalid_argument("stimulus_set: option 'test_fraction' must lie in [0, 1), got " +
-                                  std::to_string(test_fraction_));
     }
     const bool scan = fs::is_directory(fs::path(path_) / "data" / "images");
     torch::Tensor stimuli = scan ? scan_images(path_) : neuroreg::sdk::load_stimuli(path_);
@@ -93,9 +89,14 @@ void register_components(neuroreg::sdk::Registrar& registrar) {
       .add_required(
           "path", neuroreg::sdk::OptionType::kString,
           "stimulus set folder: a similarity target (its stimuli.npy) or a recordings scan")
+      .existing_folder()
       .add_int("height", 32, "resize the stimuli to this height; 0 with width 0: as stored")
+      .between(0, 4096)
       .add_int("width", 32, "resize the stimuli to this width; 0 with height 0: as stored")
-      .add_float("test_fraction", 0.1, "the last fraction of the stimuli is the test split");
+      .between(0, 4096)
+      .add_float("test_fraction", 0.1, "the last fraction of the stimuli is the test split")
+      .at_least(0)
+      .below(1);
   registrar.add_dataset(
       {"stimulus_set", "the stimuli of a stimulus set or similarity target, one class",
        options.specs()},

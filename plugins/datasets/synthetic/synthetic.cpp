@@ -35,33 +35,17 @@ uint64_t mix(uint64_t x) {
   return x ^ (x >> 31);
 }
 
-int64_t positive_option(const Options& options, const std::string& key, int64_t minimum) {
-  const int64_t value = options.get_int(key);
-  if (value < minimum) {
-    throw std::invalid_argument("synthetic: option '" + key + "' must be at least " +
-                                std::to_string(minimum) + ", got " + std::to_string(value));
-  }
-  return value;
-}
-
 class Synthetic : public neuroreg::sdk::Dataset {
  public:
   Synthetic(const Options& options, const DatasetContext& context)
-      : classes_(positive_option(options, "classes", 2)),
-        train_images_(positive_option(options, "train_images", 1)),
-        test_images_(positive_option(options, "test_images", 1)),
-        height_(positive_option(options, "height", 1)),
-        width_(positive_option(options, "width", 1)),
-        channels_(positive_option(options, "channels", 1)),
+      : classes_(options.get_int("classes")),
+        train_images_(options.get_int("train_images")),
+        test_images_(options.get_int("test_images")),
+        height_(options.get_int("height")),
+        width_(options.get_int("width")),
+        channels_(options.get_int("channels")),
         noise_(options.get_float("noise")),
-        seed_(mix(context.seed ^ mix(static_cast<uint64_t>(options.get_int("seed"))))) {
-    if (!(noise_ >= 0) || !std::isfinite(noise_)) {
-      std::ostringstream got;
-      got << noise_;
-      throw std::invalid_argument("synthetic: option 'noise' must be a finite number >= 0, got " +
-                                  got.str());
-    }
-  }
+        seed_(mix(context.seed ^ mix(static_cast<uint64_t>(options.get_int("seed"))))) {}
 
   DatasetInfo info() const override {
     DatasetInfo info{channels_, height_, width_, classes_, {}};
@@ -118,13 +102,21 @@ class Synthetic : public neuroreg::sdk::Dataset {
 void register_components(neuroreg::sdk::Registrar& registrar) {
   neuroreg::sdk::OptionList options;
   options.add_int("classes", 4, "number of classes (one grating prototype each)")
+      .between(2, 1000)
       .add_int("train_images", 256, "training images to generate")
+      .between(1, 1000000)
       .add_int("test_images", 128, "test images to generate")
+      .between(1, 1000000)
       .add_int("height", 32, "image height in pixels")
+      .between(1, 1024)
       .add_int("width", 32, "image width in pixels")
+      .between(1, 1024)
       .add_int("channels", 1, "image channels")
+      .between(1, 16)
       .add_float("noise", 0.1, "standard deviation of the Gaussian pixel noise")
-      .add_int("seed", 0, "combined with the run's seed to pick prototypes and noise");
+      .at_least(0)
+      .add_int("seed", 0, "combined with the run's seed to pick prototypes and noise")
+      .at_least(0);
   registrar.add_dataset(
       {"synthetic", "noisy class-specific gratings, for tests and demos", options.specs()},
       [](const Options& opts, const DatasetContext& context) {

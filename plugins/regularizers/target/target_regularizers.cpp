@@ -37,7 +37,7 @@ class TargetRegularizer : public neuroreg::sdk::Regularizer {
         batch_size_(options.get_int("batch_size")),
         matcher_(register_module("matcher",
                                  std::make_shared<SimilarityMatcher>(context.model, options))) {
-    if (batch_size_ < 0 || batch_size_ == 1 || batch_size_ > target_.size()) {
+    if (batch_size_ > target_.size()) {
       throw std::invalid_argument("option 'batch_size' must be 0 (the task batch size) or 2.." +
                                   std::to_string(target_.size()) + ", got " +
                                   std::to_string(batch_size_));
@@ -74,7 +74,10 @@ void register_components(neuroreg::sdk::Registrar& registrar) {
   options
       .add_required("target", neuroreg::sdk::OptionType::kString,
                     "similarity target folder (stimuli.npy + embeddings.npy or similarity.npy)")
-      .add_int("batch_size", 0, "stimuli per similarity batch; 0 = the task batch size (paper)");
+      .existing_folder()
+      .add_int("batch_size", 0, "stimuli per similarity batch; 0 = the task batch size (paper)")
+      .at_least(2)
+      .or_zero();
   neuroreg::sdk::add_similarity_options(options);
   neuroreg::sdk::OptionList shuffle_options = options;
   shuffle_options.add_int("shuffle_seed", 0, "seed of the permutation of stimulus identities");

@@ -60,7 +60,7 @@ class VggRegularizer : public neuroreg::sdk::Regularizer {
         matcher_(register_module("matcher",
                                  std::make_shared<SimilarityMatcher>(context.model, options))) {
     const int64_t most = batches_ ? batches_->size() : INT64_MAX;
-    if (batch_size_ < 0 || batch_size_ == 1 || batch_size_ > most) {
+    if (batch_size_ > most) {
       throw std::invalid_argument(
           "vgg: option 'batch_size' must be 0 (the task batch size) or 2.." + std::to_string(most) +
           ", got " + std::to_string(batch_size_));
@@ -114,14 +114,22 @@ void register_components(neuroreg::sdk::Registrar& registrar) {
       .add_bool("random_weights", false,
                 "no weights file: a randomly initialised VGG19, for timing only (the target "
                 "then means nothing)")
+      .existing_file()
       .add_string("stimuli", "",
                   "stimulus set folder (its stimuli.npy; a neural target folder works); empty: "
                   "the task batch")
+      .existing_folder()
       .add_int("batch_size", 0, "stimuli per similarity batch; 0 = the task batch size (paper)")
+      .at_least(2)
+      .or_zero()
       .add_string("vgg_tap", "conv3_1", "the VGG19 layer whose similarity is the target")
+      .non_empty()
       .add_int("vgg_resize", 0, "resize images for VGG to this size (e.g. 224); 0: as they are")
+      .between(32, 1024)
+      .or_zero()
       .add_int("vgg_width_divisor", 1,
-               "narrows VGG19 by this factor; only for tests with small random weights");
+               "narrows VGG19 by this factor; only for tests with small random weights")
+      .one_of_ints({1, 2, 4, 8, 16, 32, 64});
   neuroreg::sdk::add_similarity_options(options);
   registrar.add_regularizer(
       {"vgg", "match the similarity of conv3_1 features of an ImageNet VGG19 (control)",

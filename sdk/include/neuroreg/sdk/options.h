@@ -7,9 +7,16 @@
 // speaks only std types: TOML never crosses the plugin boundary.
 //
 //   sdk::OptionList opts;
-//   opts.add_int("width", 64, "channels of the first group");
-//   opts.add_string_list("taps", {"1", "5"}, "feature taps, by name or number");
+//   opts.add_int("width", 64, "channels of the first group").at_least(1);
+//   opts.add_float("p", 0.5, "drop probability").between(0, 1);
+//   opts.add_string("label", "fine", "which labels").one_of({"fine", "coarse"});
+//   opts.add_string_list("taps", {"1", "5"}, "feature taps, by name or number").non_empty();
 //   ...
+//
+// The constraints after an add_* apply to that option (to every element of a
+// list). The host checks every value against them where the config is read,
+// naming file:line:col, so a component never sees a value outside its
+// declaration and needs no checks of its own for them.
 //   int64_t width = options.get_int("width");
 #pragma once
 
@@ -39,13 +46,37 @@ NEUROREG_SDK_API OptionType type_of(const OptionValue& value);
 /// Renders a value as TOML would write it (`0.1`, `"pixel"`, `[1, 5]`).
 NEUROREG_SDK_API std::string to_toml_text(const OptionValue& value);
 
+/// What a string option names on disk, checked to exist when non-empty.
+enum class PathKind { kNone, kFile, kFolder };
+
 /// One declared config key. No default means the key is required.
 struct NEUROREG_SDK_API OptionSpec {
   std::string name;
   OptionType type = OptionType::kString;
   std::optional<OptionValue> default_value;
   std::string help;
+
+  // Constraints (numbers and number lists: each value; strings: each string).
+  std::optional<double> minimum;  ///< value >= minimum (> when minimum_exclusive)
+  bool minimum_exclusive = false;
+  std::optional<double> maximum;  ///< value <= maximum (< when maximum_exclusive)
+  bool maximum_exclusive = false;
+  bool zero_allowed = false;          ///< 0 passes whatever the range says ("0 = default")
+  std::vector<std::string> allowed;   ///< strings: one of these
+  std::vector<int64_t> allowed_ints;  ///< integers: one of these
+  bool non_empty = false;             ///< strings and lists: at least one character / item
+  PathKind path = PathKind::kNone;    ///< strings: an existing file or folder, when non-empty
 };
+
+/// The constraints of a spec in words ("at least 1", "in [0, 1)", "one of
+/// \"a\", \"b\"", ...); "" when it has none.
+NEUROREG_SDK_API std::string describe_constraints(const OptionSpec& spec);
+
+/// What is wrong with `value` for `spec` ("must be at least 1, got 0"), or ""
+/// when it satisfies the declaration. Checks the type, range, allowed values
+/// and emptiness; not paths (those depend on the working directory: the host
+/// checks them).
+NEUROREG_SDK_API std::string option_problem(const OptionSpec& spec, const OptionValue& value);
 
 /// A chainable builder for a component's option declarations.
 class NEUROREG_SDK_API OptionList {
@@ -61,12 +92,26 @@ class NEUROREG_SDK_API OptionList {
   /// A key with no default: a config that omits it is an error.
   OptionList& add_required(std::string name, OptionType type, std::string help);
 
+  // Constraints on the option added last.
+  OptionList& at_least(double minimum);                 ///< value >= minimum
+  OptionList& above(double minimum);                    ///< value > minimum
+  OptionList& at_most(double maximum);                  ///< value <= maximum
+  OptionList& below(double maximum);                    ///< value < maximum
+  OptionList& between(double minimum, double maximum);  ///< inclusive
+  OptionList& or_zero();  ///< 0 is also accepted (a "0 = default" key)
+  OptionList& one_of(std::vector<std::string> allowed);
+  OptionList& one_of_ints(std::vector<int64_t> allowed);
+  OptionList& non_empty();
+  OptionList& existing_file();    ///< a non-empty value names a file that exists
+  OptionList& existing_folder();  ///< a non-empty value names a folder that exists
+
   const std::vector<OptionSpec>& specs() const { return specs_; }
   operator const std::vector<OptionSpec>&() const { return specs_; }  // NOLINT
 
  private:
   OptionList& add(std::string name, OptionType type, std::optional<OptionValue> fallback,
                   std::string help);
+  OptionSpec& last(const char* constraint);
   std::vector<OptionSpec> specs_;
 };
 

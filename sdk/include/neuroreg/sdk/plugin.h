@@ -8,11 +8,16 @@
 //   }
 //   NEUROREG_PLUGIN("orthogonal", "0.1.0", register_components)
 //
-// The entry returns a PluginInfo whose first field is the SDK version the
-// plugin was compiled against, so the host can refuse a mismatch before it
-// calls anything else. Libraries are never unloaded while the host runs, so
-// objects a plugin creates never outlive its code.
+// The macro also writes a stamp into the library's ".neuroreg_stamp" section:
+// the SDK version, the LibTorch version and the C++ library ABI the plugin was
+// compiled against. The host reads it from the file, before the library is
+// loaded, and refuses a mismatch before any plugin code (even a static
+// constructor) runs. The entry's PluginInfo repeats the SDK version as a
+// second check. Libraries are never unloaded while the host runs, so objects a
+// plugin creates never outlive its code.
 #pragma once
+
+#include <torch/version.h>
 
 #include <boost/dll/alias.hpp>
 #include <cstdint>
@@ -37,7 +42,21 @@ using PluginEntry = const PluginInfo*();
 /// Name under which the entry is exported (Boost.DLL section "boostdll").
 inline constexpr const char* kPluginEntryName = "neuroreg_plugin";
 
+/// The ELF section that holds the stamp.
+inline constexpr const char* kPluginStampSection = ".neuroreg_stamp";
+
 }  // namespace neuroreg::sdk
+
+#define NEUROREG_STAMP_TEXT_(x) #x
+#define NEUROREG_STAMP_TEXT(x) NEUROREG_STAMP_TEXT_(x)
+
+/// What this translation unit is compiled against, as "key=value;..." text:
+/// the host compares a plugin's stamp with its own, key by key.
+#define NEUROREG_PLUGIN_STAMP                                  \
+  "neuroreg-plugin;sdk=" NEUROREG_STAMP_TEXT(                  \
+      NEUROREG_SDK_VERSION) ";torch=" TORCH_VERSION            \
+                            ";cxx11_abi=" NEUROREG_STAMP_TEXT( \
+                                _GLIBCXX_USE_CXX11_ABI) ";libstdcxx=" NEUROREG_STAMP_TEXT(__GLIBCXX__)
 
 /// Defines and exports the plugin entry. Use once per plugin library.
 #define NEUROREG_PLUGIN(NAME, VERSION, REGISTER_FN)                                             \
@@ -46,4 +65,6 @@ inline constexpr const char* kPluginEntryName = "neuroreg_plugin";
                                                   REGISTER_FN};                                 \
     return &info;                                                                               \
   }                                                                                             \
-  BOOST_DLL_ALIAS(neuroreg_plugin_entry_impl, neuroreg_plugin)
+  BOOST_DLL_ALIAS(neuroreg_plugin_entry_impl, neuroreg_plugin)                                  \
+  extern "C" __attribute__((section(".neuroreg_stamp"), used, visibility("hidden")))            \
+  const char neuroreg_plugin_stamp[] = NEUROREG_PLUGIN_STAMP;

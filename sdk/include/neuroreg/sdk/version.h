@@ -8,10 +8,12 @@
 //      SimilarityMatcher drops collapsed taps (drop_gamma_below)
 //   3  Attack::run takes an AttackRequest (per-sample ε), AttackTraits.randomized,
 //      shared attack math (attack_math.h)
+//   4  OptionSpec declares constraints (range, allowed values, paths) that the
+//      host checks; the plugin stamp carries the LibTorch version and C++ ABI
 #pragma once
 
 #ifndef NEUROREG_SDK_VERSION
-#define NEUROREG_SDK_VERSION 3
+#define NEUROREG_SDK_VERSION 4
 #endif
 
 /// Marks SDK symbols that cross the plugin boundary. Everything is built with
