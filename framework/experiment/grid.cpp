@@ -56,6 +56,12 @@ absl::Status parse_path(const std::string& written, const std::string& origin, A
   if (head.find('.') != std::string::npos || axis.key.find('[') != std::string::npos) {
     return bad("'" + written + "' has too many parts");
   }
+  // A label names cells, folders and selectors; changing it per cell would
+  // leave cells named after the old one.
+  if (head == "regularizer" && axis.key == "label") {
+    return invalid(origin + ": a [[regularizer]]'s label names its cells and cannot be set from "
+                            "a grid or the command line; change it in the config file");
+  }
   axis.section = head;
   axis.path = path;
   return absl::OkStatus();

@@ -169,6 +169,11 @@ TEST(Grid, ErrorsNameTheFileLineColumnAndPath) {
   expect_error("", {"run.name=/tmp/x"},
                "PATH: [run] name '/tmp/x' cannot name a folder inside output_dir: it contains "
                "'/'");
+  // A label set from outside would leave cells named after the old one.
+  expect_error("", {"regularizer[pixel].label=../../x"},
+               "override 'regularizer[pixel].label=../../x': a [[regularizer]]'s label names its "
+               "cells and cannot be set from a grid or the command line");
+  expect_error("", {"regularizer.label=x"}, "label names its cells");
   expect_error("\n[[regularizer]]\nname = \"pixel\"\nlabel = \"a/b\"\n", {},
                "PATH: grid cell 'a/b-seed0' cannot name its run folder 'a/b-seed0-");
   expect_error("\n[[regularizer]]\nname = \"pixel\"\nlabel = \"" + std::string(300, 'x') + "\"\n",
