@@ -413,14 +413,25 @@ class Unpickler {
     std::vector<int64_t> sizes = int_tuple(size, "size");
     std::vector<int64_t> strides = int_tuple(stride, "stride");
     if (sizes.size() != strides.size() || offset->integer < 0) fail("a malformed tensor");
-    int64_t last = offset->integer;  // the last element the tensor reaches
     bool empty = false;
     for (size_t d = 0; d < sizes.size(); ++d) {
+      if (sizes[d] < 0 || strides[d] < 0) fail("a tensor with a negative size or stride");
       if (sizes[d] == 0) empty = true;
-      last += (sizes[d] - 1) * strides[d];
     }
-    if (!empty && last >= storage->tensor.numel()) {
-      fail("a tensor that reaches past the end of its storage");
+    if (!empty) {
+      // The last element the tensor reaches, in checked arithmetic: sizes and
+      // strides come from the file and may overflow int64.
+      int64_t last = offset->integer;
+      for (size_t d = 0; d < sizes.size(); ++d) {
+        int64_t step = 0;
+        if (__builtin_mul_overflow(sizes[d] - 1, strides[d], &step) ||
+            __builtin_add_overflow(last, step, &last)) {
+          fail("a tensor that reaches past the end of its storage");
+        }
+      }
+      if (last >= storage->tensor.numel()) {
+        fail("a tensor that reaches past the end of its storage");
+      }
     }
     PyRef tensor = make(Kind::kTensor);
     tensor->tensor = storage->tensor.as_strided(sizes, strides, offset->integer);
@@ -445,7 +456,7 @@ class Unpickler {
       const auto& view = f[5]->items;
       if (view.size() != 3 || view[1]->kind != Kind::kInt || view[2]->kind != Kind::kInt ||
           view[1]->integer < 0 || view[2]->integer < 0 ||
-          view[1]->integer + view[2]->integer > storage->tensor.numel()) {
+          view[1]->integer > storage->tensor.numel() - view[2]->integer) {
         fail("a malformed storage view");
       }
       storage->tensor = storage->tensor.narrow(0, view[1]->integer, view[2]->integer);
