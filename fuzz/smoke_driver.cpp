@@ -6,6 +6,7 @@
 //      spliced ranges, truncation) through the harness for SECONDS.
 // An exception other than the documented ones, or a crash, fails it; the
 // input is saved as smoke-crash-NAME in the current folder first.
+// NEUROREG_FUZZ_SMOKE_SEED=N runs another sequence of mutations.
 //
 //   neuroreg_fuzz_smoke NAME FUZZ_DIR SECONDS
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <filesystem>
@@ -220,7 +222,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> seeds;
   for (const auto& file : corpus) seeds.push_back(file.second);
   for (const auto& file : regressions) seeds.push_back(file.second);
-  Mutator mutator(fnv1a(name));
+  // NEUROREG_FUZZ_SMOKE_SEED picks another (still deterministic) sequence.
+  const char* seed_text = std::getenv("NEUROREG_FUZZ_SMOKE_SEED");
+  Mutator mutator(fnv1a(name) ^ (seed_text ? std::stoull(seed_text) : 0));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   int64_t executions = 0;
   while (std::chrono::steady_clock::now() < deadline) {
