@@ -1,5 +1,6 @@
 #include "pickle.h"
 
+#include <algorithm>
 #include <cstring>
 #include <iterator>
 #include <map>
@@ -13,6 +14,8 @@ using Kind = PyValue::Kind;
 
 // Longer strings or containers than this are a corrupt length, not data.
 constexpr uint64_t kMaxLength = uint64_t{1} << 31;
+// Bytes read at a time into a string whose length comes from the file.
+constexpr uint64_t kReadChunk = uint64_t{1} << 20;
 
 PyRef make(Kind kind) {
   auto value = std::make_shared<PyValue>();
@@ -101,8 +104,15 @@ class Unpickler {
   }
   std::string read_string(uint64_t n) {
     if (n > kMaxLength) fail("an implausible length " + std::to_string(n));
-    std::string text(n, '\0');
-    read_into(text.data(), n);
+    // The string grows as bytes arrive: a length from the file must not
+    // allocate gigabytes before the file turns out shorter.
+    std::string text;
+    while (text.size() < n) {
+      const size_t at = text.size();
+      const auto chunk = static_cast<size_t>(std::min<uint64_t>(n - at, kReadChunk));
+      text.resize(at + chunk);
+      read_into(text.data() + at, chunk);
+    }
     return text;
   }
   std::string read_line() {
