@@ -34,9 +34,12 @@ std::string alpha_family(const CellResult& cell) {
   std::string key = cell.run.regularizer().empty() ? cell.group : cell.run.regularizer();
   std::string rest;
   for (const auto& [axis, value] : cell.axes) {
+    // A named reference: C++17 lambdas cannot capture structured bindings
+    // (GCC allows it, clang rejects it).
+    const std::string& name = axis;
     auto ends_with = [&](const std::string& suffix) {
-      return axis.size() >= suffix.size() &&
-             axis.compare(axis.size() - suffix.size(), suffix.size(), suffix) == 0;
+      return name.size() >= suffix.size() &&
+             name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
     };
     if (axis == "regularizer" || ends_with("alpha") || ends_with("seed")) continue;
     rest += (rest.empty() ? "" : ", ") + axis + "=" + value;

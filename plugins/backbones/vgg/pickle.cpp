@@ -1,5 +1,6 @@
 #include "pickle.h"
 
+#include <algorithm>
 #include <cstring>
 #include <iterator>
 #include <map>
@@ -13,6 +14,8 @@ using Kind = PyValue::Kind;
 
 // Longer strings or containers than this are a corrupt length, not data.
 constexpr uint64_t kMaxLength = uint64_t{1} << 31;
+// Bytes read at a time into a string whose length comes from the file.
+constexpr uint64_t kReadChunk = uint64_t{1} << 20;
 
 PyRef make(Kind kind) {
   auto value = std::make_shared<PyValue>();
@@ -101,8 +104,15 @@ class Unpickler {
   }
   std::string read_string(uint64_t n) {
     if (n > kMaxLength) fail("an implausible length " + std::to_string(n));
-    std::string text(n, '\0');
-    read_into(text.data(), n);
+    // The string grows as bytes arrive: a length from the file must not
+    // allocate gigabytes before the file turns out shorter.
+    std::string text;
+    while (text.size() < n) {
+      const size_t at = text.size();
+      const auto chunk = static_cast<size_t>(std::min<uint64_t>(n - at, kReadChunk));
+      text.resize(at + chunk);
+      read_into(text.data() + at, chunk);
+    }
     return text;
   }
   std::string read_line() {
@@ -413,14 +423,25 @@ class Unpickler {
     std::vector<int64_t> sizes = int_tuple(size, "size");
     std::vector<int64_t> strides = int_tuple(stride, "stride");
     if (sizes.size() != strides.size() || offset->integer < 0) fail("a malformed tensor");
-    int64_t last = offset->integer;  // the last element the tensor reaches
     bool empty = false;
     for (size_t d = 0; d < sizes.size(); ++d) {
+      if (sizes[d] < 0 || strides[d] < 0) fail("a tensor with a negative size or stride");
       if (sizes[d] == 0) empty = true;
-      last += (sizes[d] - 1) * strides[d];
     }
-    if (!empty && last >= storage->tensor.numel()) {
-      fail("a tensor that reaches past the end of its storage");
+    if (!empty) {
+      // The last element the tensor reaches, in checked arithmetic: sizes and
+      // strides come from the file and may overflow int64.
+      int64_t last = offset->integer;
+      for (size_t d = 0; d < sizes.size(); ++d) {
+        int64_t step = 0;
+        if (__builtin_mul_overflow(sizes[d] - 1, strides[d], &step) ||
+            __builtin_add_overflow(last, step, &last)) {
+          fail("a tensor that reaches past the end of its storage");
+        }
+      }
+      if (last >= storage->tensor.numel()) {
+        fail("a tensor that reaches past the end of its storage");
+      }
     }
     PyRef tensor = make(Kind::kTensor);
     tensor->tensor = storage->tensor.as_strided(sizes, strides, offset->integer);
@@ -445,7 +466,7 @@ class Unpickler {
       const auto& view = f[5]->items;
       if (view.size() != 3 || view[1]->kind != Kind::kInt || view[2]->kind != Kind::kInt ||
           view[1]->integer < 0 || view[2]->integer < 0 ||
-          view[1]->integer + view[2]->integer > storage->tensor.numel()) {
+          view[1]->integer > storage->tensor.numel() - view[2]->integer) {
         fail("a malformed storage view");
       }
       storage->tensor = storage->tensor.narrow(0, view[1]->integer, view[2]->integer);

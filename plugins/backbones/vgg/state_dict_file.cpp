@@ -39,10 +39,12 @@ PyRef read_zip(const std::string& path) {
     const std::string record = "data/" + key;
     if (!reader.hasRecord(record)) throw FormatError("storage " + record + " is missing");
     auto [data, bytes] = reader.getRecord(record);
-    const size_t needed = static_cast<size_t>(numel) * c10::elementSize(dtype);
-    if (bytes < needed) {
+    // Divided, not multiplied: the element count comes from the file and
+    // numel × element size may wrap around.
+    if (static_cast<uint64_t>(numel) > bytes / c10::elementSize(dtype)) {
       throw FormatError("storage " + record + " has " + std::to_string(bytes) + " bytes, " +
-                        std::to_string(needed) + " expected");
+                        std::to_string(numel) + " elements of " +
+                        std::to_string(c10::elementSize(dtype)) + " bytes expected");
     }
     // The tensor keeps the record's buffer alive: no copy.
     auto owner = std::make_shared<at::DataPtr>(std::move(data));
@@ -60,7 +62,7 @@ PyRef read_zip(const std::string& path) {
 // The legacy container: pickles of the magic number, the protocol version and
 // the machine's sys_info, then the object (storages by key), then the list of
 // storage keys, then for each key its element count (int64) and raw bytes.
-PyRef read_legacy(std::ifstream& in) {
+PyRef read_legacy(std::ifstream& in, uint64_t file_bytes) {
   auto no_storage = [](const std::string&, torch::ScalarType, int64_t) -> torch::Tensor {
     throw FormatError("a storage outside the object pickle");
   };
@@ -86,6 +88,12 @@ PyRef read_legacy(std::ifstream& in) {
   auto load = [&](const std::string& key, torch::ScalarType dtype, int64_t numel) {
     auto found = storages.find(key);
     if (found != storages.end()) return found->second;
+    // The raw data follows in the file: a count it cannot hold is an error,
+    // not an allocation of whatever the pickle asks for.
+    if (static_cast<uint64_t>(numel) > file_bytes / c10::elementSize(dtype)) {
+      throw FormatError("storage " + key + " declares " + std::to_string(numel) +
+                        " elements, more than the file holds");
+    }
     // Filled in below, once the raw data that follows the pickles is reached.
     torch::Tensor storage = torch::empty({numel}, torch::TensorOptions().dtype(dtype));
     storages.emplace(key, storage);
@@ -127,7 +135,12 @@ PyRef read_object(const std::string& path) {
     in.close();
     return read_zip(path);
   }
-  if (length >= 2 && static_cast<unsigned char>(head[0]) == 0x80) return read_legacy(in);
+  if (length >= 2 && static_cast<unsigned char>(head[0]) == 0x80) {
+    in.seekg(0, std::ios::end);
+    const auto file_bytes = static_cast<uint64_t>(in.tellg());
+    in.seekg(0);
+    return read_legacy(in, file_bytes);
+  }
   if (length >= 262 && std::memcmp(head + 257, "ustar", 5) == 0) {
     throw FormatError("a tar file: the format of PyTorch before 0.1.10, which is not supported");
   }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
@@ -17,6 +18,8 @@ namespace {
 // Far beyond any MNIST-like file; stops a corrupt header from asking for an
 // absurd allocation before the data is even read.
 constexpr uint64_t kMaxDataBytes = uint64_t{1} << 32;
+// How much more memory one read may ask for than the data read so far.
+constexpr uint64_t kReadChunkBytes = uint64_t{64} << 20;
 
 std::string hex(uint32_t value) {
   char text[16];
@@ -94,8 +97,17 @@ torch::Tensor read_uint8_array(const std::string& path, uint32_t expected_magic,
     }
   }
 
-  torch::Tensor data = torch::empty(shape, torch::kUInt8);
-  const uint64_t got = read_some(file.get(), path, data.data_ptr<uint8_t>(), bytes);
+  // The buffer grows as data arrives, a chunk at a time: a header of a few
+  // bytes must not allocate gigabytes before the data turns out missing.
+  std::vector<uint8_t> buffer;
+  uint64_t got = 0;
+  while (got < bytes) {
+    const uint64_t want = std::min<uint64_t>(bytes - got, kReadChunkBytes);
+    buffer.resize(got + want);
+    const uint64_t read = read_some(file.get(), path, buffer.data() + got, want);
+    got += read;
+    if (read < want) break;
+  }
   if (got != bytes) {
     fail(path, "truncated: expected " + std::to_string(bytes) + " bytes of data, got " +
                    std::to_string(got));
@@ -105,6 +117,8 @@ torch::Tensor read_uint8_array(const std::string& path, uint32_t expected_magic,
     fail(path, "trailing bytes after the " + std::to_string(bytes) +
                    " bytes of data the header announces");
   }
+  torch::Tensor data = torch::empty(shape, torch::kUInt8);
+  std::memcpy(data.data_ptr<uint8_t>(), buffer.data(), bytes);
   return data;
 }
 

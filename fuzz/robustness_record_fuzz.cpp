@@ -1,0 +1,19 @@
+// read_robustness_record: a robustness record written by `neuroreg eval`.
+#include <google/protobuf/stubs/logging.h>
+
+#include "fuzz_support.h"
+#include "robustness/robustness_report.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  // protobuf logs every string field with invalid UTF-8; the reader's error
+  // is what counts.
+  static const bool quiet = [] {
+    google::protobuf::SetLogHandler(
+        [](google::protobuf::LogLevel, const char*, int, const std::string&) {});
+    return true;
+  }();
+  (void)quiet;
+  const std::string path = neuroreg::fuzz::input_file("robustness.pb", data, size);
+  return neuroreg::fuzz::expect_documented_errors(
+      [&] { (void)neuroreg::read_robustness_record(path); });
+}
