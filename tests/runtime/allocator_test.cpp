@@ -27,6 +27,9 @@ int run_cli_process(const std::string& env, const std::string& args, std::string
 }
 
 TEST(Allocator, PeakResidentSetCanBeResetAndFollowsWhatIsTouched) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "AddressSanitizer keeps freed blocks in quarantine: RSS does not drop on free";
+#endif
   ASSERT_TRUE(reset_peak_rss()) << "this kernel cannot reset VmHWM";
   const int64_t before = peak_rss_bytes();
   // 96 MiB is above every mmap threshold glibc allows, so free() unmaps it.
