@@ -1,5 +1,6 @@
 #include "cli/cli.h"
 
+#include <absl/strings/numbers.h>
 #include <absl/strings/str_format.h>
 #include <absl/strings/str_join.h>
 #include <neuroreg/sdk/target.h>
@@ -22,8 +23,10 @@
 #include "config/run_config.h"
 #include "data/task_data.h"
 #include "experiment/comparison.h"
+#include "experiment/comparison_status.h"
 #include "experiment/grid.h"
 #include "experiment/preflight.h"
+#include "experiment/slurm_executor.h"
 #include "plugin_host/plugin_loader.h"
 #include "record/record_io.h"
 #include "runtime/runtime.h"
@@ -40,6 +43,14 @@ commands:
                         [[regularizer]] × each [grid] value × each seed; resumes interrupted
                         cells, skips finished ones; prints mean ± SEM per group and writes
                         summary.csv, groups.csv, report.md and report.html
+  compare CONFIG --executor slurm [--partition P] [--time T] [--cpus-per-task C]
+          [--gpus-per-task G] [--max-parallel K] [--sbatch-arg ARG]... [--dry-run]
+                        submit the cells that are not finished as one Slurm job array
+                        (one task per cell); run 'compare CONFIG' once it has ended to
+                        aggregate
+  compare CONFIG --status
+                        each cell: done, running, pending, failed, interrupted or missing
+                        (from the cells' folders, and squeue after a Slurm submission)
   train CONFIG [KEY=VALUE...]
                         the same, for a config with one [[regularizer]]
   run-cell CONFIG --cell ID|INDEX [KEY=VALUE...]
@@ -91,6 +102,15 @@ options:
   --jobs N              compare/train: run N cells at once, each in its own process with
                         1/N of the cores (default 1)
   --cell ID|INDEX       run-cell: the cell, by id (as in cells.tsv) or 0-based index
+  --executor E          compare/train: local (default: this machine) or slurm (a job array)
+  --partition P, --time T, --cpus-per-task C, --gpus-per-task G
+                        --executor slurm: sbatch's options of the same names, per array
+                        task; C is also the cell's CPU threads (default: Slurm's 1 CPU)
+  --max-parallel K      --executor slurm: at most K array tasks at once (%K)
+  --sbatch-arg ARG      --executor slurm: another sbatch option, e.g. --sbatch-arg=--mem=8G
+                        (repeatable; written as an #SBATCH line of the script)
+  --dry-run             --executor slurm: print the script; write and submit nothing
+  --status              compare/train: where each cell stands; runs nothing
   --json                show: print JSON
   --verbose             plugins: name each component's file and build stamp
   KEY=VALUE[,VALUE...]  compare/train/run-cell/config check: set a config key by its path
@@ -128,6 +148,9 @@ struct Args {
   std::vector<std::string> flags;        ///< every --flag given, in order
   int jobs = 1;
   std::string cell;
+  std::string executor = "local";
+  SlurmSettings slurm;
+  bool status = false;
   bool json = false;
   bool verbose = false;
 };
@@ -206,6 +229,35 @@ std::string parse_args(int argc, char** argv, Args& args) {
       }
     } else if (arg == "--cell") {
       if (!value(args.cell)) return "--cell needs a cell id or index";
+    } else if (arg == "--executor") {
+      if (!value(args.executor) || (args.executor != "local" && args.executor != "slurm")) {
+        return "--executor needs local or slurm";
+      }
+    } else if (arg == "--partition" || arg == "--time") {
+      if (!value(v) || v.empty()) return arg + " needs a value";
+      (arg == "--partition" ? args.slurm.partition : args.slurm.time) = v;
+    } else if (arg == "--cpus-per-task" || arg == "--gpus-per-task" || arg == "--max-parallel") {
+      int n = 0;
+      if (!value(v) || !absl::SimpleAtoi(v, &n) || n < 1) {
+        return arg + " needs a whole number >= 1, got '" + v + "'";
+      }
+      if (arg == "--cpus-per-task") args.slurm.cpus_per_task = n;
+      if (arg == "--gpus-per-task") args.slurm.gpus_per_task = n;
+      if (arg == "--max-parallel") args.slurm.max_parallel = n;
+    } else if (arg == "--sbatch-arg" || arg.rfind("--sbatch-arg=", 0) == 0) {
+      if (arg == "--sbatch-arg" && !value(v)) return "--sbatch-arg needs an sbatch option";
+      if (arg != "--sbatch-arg") v = arg.substr(std::string("--sbatch-arg=").size());
+      args.flags.back() = "--sbatch-arg";
+      if (v.rfind("-", 0) != 0 || v.find('\n') != std::string::npos) {
+        return "--sbatch-arg needs one sbatch option starting with '-' (e.g. "
+               "--sbatch-arg=--mem=8G), got '" +
+               v + "'";
+      }
+      args.slurm.sbatch_args.push_back(v);
+    } else if (arg == "--dry-run") {
+      args.slurm.dry_run = true;
+    } else if (arg == "--status") {
+      args.status = true;
     } else if (arg == "--json") {
       args.json = true;
     } else if (arg == "--verbose") {
@@ -230,8 +282,14 @@ std::string parse_args(int argc, char** argv, Args& args) {
 // believes a flag took effect when it did not.
 const std::map<std::string, std::set<std::string>>& command_flags() {
   static const std::map<std::string, std::set<std::string>> flags = {
-      {"compare", {"--plugin-path", "--threads", "--device", "--jobs"}},
-      {"train", {"--plugin-path", "--threads", "--device", "--jobs"}},
+      {"compare",
+       {"--plugin-path", "--threads", "--device", "--jobs", "--executor", "--partition", "--time",
+        "--cpus-per-task", "--gpus-per-task", "--max-parallel", "--sbatch-arg", "--dry-run",
+        "--status"}},
+      {"train",
+       {"--plugin-path", "--threads", "--device", "--jobs", "--executor", "--partition", "--time",
+        "--cpus-per-task", "--gpus-per-task", "--max-parallel", "--sbatch-arg", "--dry-run",
+        "--status"}},
       {"run-cell", {"--plugin-path", "--threads", "--device", "--cell"}},
       {"bench", {"--plugin-path", "--threads", "--device", "--rounds", "--steps"}},
       {"config check", {"--plugin-path"}},
@@ -275,6 +333,20 @@ std::string check_flags(const Args& args) {
     const std::string accepted = absl::StrJoin(it->second, ", ");
     return "'" + name + "' does not take " + flag +
            " (it takes: " + (accepted.empty() ? "no options" : accepted) + ")" + hint;
+  }
+  // Flags that only mean something together.
+  const std::set<std::string> given(args.flags.begin(), args.flags.end());
+  if (args.executor != "slurm") {
+    for (const char* flag : {"--partition", "--time", "--cpus-per-task", "--gpus-per-task",
+                             "--max-parallel", "--sbatch-arg", "--dry-run"}) {
+      if (given.count(flag)) return std::string(flag) + " is for --executor slurm";
+    }
+  } else if (given.count("--jobs")) {
+    return "--jobs is for the local executor; with --executor slurm, --max-parallel K limits "
+           "the array tasks running at once";
+  }
+  if (args.status && (given.count("--executor") || given.count("--jobs"))) {
+    return "--status only reports; it takes no --executor or --jobs";
   }
   if (!args.assignments.empty() && name != "compare" && name != "train" && name != "run-cell" &&
       name != "config check") {
@@ -516,6 +588,14 @@ int command(const Args& args, std::ostream& out, std::ostream& err) {
     run_cell(*grid, *cell, registry, loader, args.overrides, progress, cache);
     return 0;
   }
+  // How the user runs this grid, for hints: the config and its overrides.
+  std::string compare_command = "neuroreg " + cmd + " " + path;
+  for (const std::string& a : args.assignments) compare_command += " " + a;
+  for (const std::string& dir : args.plugin_paths) compare_command += " --plugin-path " + dir;
+  if (args.status) {
+    print_comparison_status(*grid, registry, compare_command, out);
+    return 0;
+  }
   if (cmd == "train") {
     std::set<std::string> labels;
     for (const GridCell& c : grid->cells)
@@ -538,11 +618,19 @@ int command(const Args& args, std::ostream& out, std::ostream& err) {
   options.jobs = args.jobs;
   options.interactive = &out == &std::cout && isatty(STDOUT_FILENO);
   options.executable = neuroreg_executable();
-  options.child_args.push_back(path);
+  // Absolute: a cell may start elsewhere (a Slurm node's working folder).
+  options.child_args.push_back(std::filesystem::absolute(path).string());
   options.child_args.insert(options.child_args.end(), args.assignments.begin(),
                             args.assignments.end());
   for (const std::string& dir : args.plugin_paths) {
-    options.child_args.insert(options.child_args.end(), {"--plugin-path", dir});
+    options.child_args.insert(options.child_args.end(),
+                              {"--plugin-path", std::filesystem::absolute(dir).string()});
+  }
+  if (args.executor == "slurm") {
+    SlurmSettings slurm = args.slurm;
+    slurm.compare_command = compare_command;
+    submit_slurm_array(*grid, registry, slurm, options, out);
+    return 0;
   }
   run_comparison(*grid, registry, loader, options, out);
   return 0;

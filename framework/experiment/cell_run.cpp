@@ -207,27 +207,12 @@ CellResult read_cell(const Grid& grid, const GridCell& cell, const Registry& reg
   return result;
 }
 
-CellResult run_cell(const Grid& grid, const GridCell& cell, const Registry& registry,
-                    PluginLoader& loader, const RunOverrides& overrides, Progress& progress,
-                    DataCache& cache) {
+// The part of run_cell that works in the locked folder.
+CellResult train_and_evaluate(const Grid& grid, const GridCell& cell, CellState state,
+                              const Registry& registry, PluginLoader& loader, torch::Device device,
+                              int threads, Progress& progress, DataCache& cache) {
   const RunConfig& config = cell.config;
-  const CellState state = cell_state(grid, cell, registry);
-  if (state == CellState::kDone) {
-    progress.cell_started(cell.index, cell.label, 0);
-    CellResult done = read_cell(grid, cell, registry);
-    progress.cell_finished(
-        summary(done.run,
-                done.robustness.empty() ? std::nullopt : std::optional(done.robustness.front())),
-        false);
-    return done;
-  }
-  const torch::Device device =
-      select_device(overrides.device.empty() ? config.run.get_string("device") : overrides.device);
-  const int threads = configure_threads(
-      overrides.threads >= 0 ? overrides.threads : static_cast<int>(config.run.get_int("threads")));
   const fs::path dir = cell_dir(grid, cell);
-  // One writer per run folder; temporary files a killed writer left go now.
-  RunFolderLock lock(dir.string());
   const std::string record_path = (dir / kRecordFile).string();
   const std::string checkpoint_path = (dir / kCheckpointFile).string();
   // The full training log stays with the cell; the terminal gets progress.
@@ -342,6 +327,42 @@ CellResult run_cell(const Grid& grid, const GridCell& cell, const Registry& regi
   CellResult result = read_cell(grid, cell, registry);
   progress.cell_finished(summary(result.run, robustness), true);
   return result;
+}
+
+CellResult run_cell(const Grid& grid, const GridCell& cell, const Registry& registry,
+                    PluginLoader& loader, const RunOverrides& overrides, Progress& progress,
+                    DataCache& cache) {
+  const RunConfig& config = cell.config;
+  const CellState state = cell_state(grid, cell, registry);
+  if (state == CellState::kDone) {
+    progress.cell_started(cell.index, cell.label, 0);
+    CellResult done = read_cell(grid, cell, registry);
+    progress.cell_finished(
+        summary(done.run,
+                done.robustness.empty() ? std::nullopt : std::optional(done.robustness.front())),
+        false);
+    return done;
+  }
+  const torch::Device device =
+      select_device(overrides.device.empty() ? config.run.get_string("device") : overrides.device);
+  const int threads = configure_threads(
+      overrides.threads >= 0 ? overrides.threads : static_cast<int>(config.run.get_int("threads")));
+  const fs::path dir = cell_dir(grid, cell);
+  // One writer per run folder; temporary files a killed writer left go now.
+  RunFolderLock lock(dir.string());
+  // A failure leaves a note for `compare --status`; running again clears it.
+  const std::string error_note = (dir / kCellErrorFile).string();
+  std::error_code no_note;
+  fs::remove(error_note, no_note);
+  try {
+    return train_and_evaluate(grid, cell, state, registry, loader, device, threads, progress,
+                              cache);
+  } catch (const StoppedBySignal&) {
+    throw;
+  } catch (const std::exception& e) {
+    sdk::write_file_atomically(error_note, utc_now() + "\n" + e.what() + "\n");
+    throw;
+  }
 }
 
 }  // namespace neuroreg

@@ -3,11 +3,15 @@
 #include <absl/strings/str_format.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include "record/record_io.h"
@@ -70,6 +74,30 @@ RunFolderLock::RunFolderLock(const std::string& dir) {
       removed_ += fs::remove(entry.path(), ec) ? 1 : 0;
     }
   }
+}
+
+std::optional<std::string> run_folder_writer(const std::string& dir) {
+  const std::string path = (fs::path(dir) / kRunLockFile).string();
+  struct stat file {};
+  if (::stat(path.c_str(), &file) != 0) return std::nullopt;
+  // "3: FLOCK  ADVISORY  WRITE 4711 fd:01:1234567 0 EOF"
+  const std::string device =
+      absl::StrFormat("%02x:%02x:%d", major(file.st_dev), minor(file.st_dev), file.st_ino);
+  std::ifstream locks("/proc/locks");
+  for (std::string line; std::getline(locks, line);) {
+    std::istringstream fields(line);
+    std::string id, type, mode, access, pid, where;
+    fields >> id >> type;
+    if (type == "->") fields >> type;  // a process waiting for the lock
+    fields >> mode >> access >> pid >> where;
+    if (type == "FLOCK" && where == device) {
+      const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      const std::string holder = fd >= 0 ? holder_of(fd) : "pid " + pid;
+      if (fd >= 0) ::close(fd);
+      return holder;
+    }
+  }
+  return std::nullopt;
 }
 
 RunFolderLock::~RunFolderLock() {

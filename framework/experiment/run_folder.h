@@ -7,6 +7,7 @@
 // holder, so the second process can say who has the folder.
 #pragma once
 
+#include <optional>
 #include <string>
 
 namespace neuroreg {
@@ -29,6 +30,16 @@ class RunFolderLock {
   int fd_ = -1;
   int removed_ = 0;
 };
+
+/// Who is writing `dir` on this machine ("pid 12 on node7 since ..."), or
+/// nullopt when nobody is. Read from /proc/locks, so asking never takes the
+/// lock (a writer starting at that moment is not turned away); a writer on
+/// another machine of a shared file system is not seen.
+std::optional<std::string> run_folder_writer(const std::string& dir);
+
+/// A failed cell's note: when and why it failed, written by the process
+/// that ran it, removed when the cell runs again.
+inline constexpr const char* kCellErrorFile = "error.txt";
 
 /// The lock file inside a run folder.
 inline constexpr const char* kRunLockFile = "lock";
