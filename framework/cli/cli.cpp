@@ -16,12 +16,14 @@
 #include <string>
 #include <vector>
 
+#include "bench/distributed_bench.h"
 #include "bench/step_bench.h"
 #include "cli/eval_commands.h"
 #include "cli/neural_commands.h"
 #include "cli/show_command.h"
 #include "config/run_config.h"
 #include "data/task_data.h"
+#include "distributed/data_parallel.h"
 #include "experiment/comparison.h"
 #include "experiment/comparison_status.h"
 #include "experiment/grid.h"
@@ -55,7 +57,9 @@ commands:
                         the same, for a config with one [[regularizer]]
   run-cell CONFIG --cell ID|INDEX [KEY=VALUE...]
                         run one cell of the grid (what compare --jobs and cluster jobs start)
-  bench CONFIG          time one training step per [[regularizer]] against plain training
+  bench CONFIG          time one training step per [[regularizer]] against plain training,
+                        then plain training data-parallel in 1 and 2 processes (one thread
+                        each) with the share spent communicating
   config check CONFIG [KEY=VALUE...]
                         validate every cell of CONFIG's grid against every component's
                         declared keys; print the cells and the first cell's effective config
@@ -99,6 +103,8 @@ options:
   --threads N           CPU threads (overrides [run] threads; 0 = all cores)
   --device D            auto, cpu or cuda (overrides [run] device)
   --rounds N, --steps N bench: interleaved rounds (default 5) of N steps (default 5)
+  --data-parallel-worker
+                        bench: one process of the data-parallel row (bench starts these)
   --jobs N              compare/train: run N cells at once, each in its own process with
                         1/N of the cores (default 1)
   --cell ID|INDEX       run-cell: the cell, by id (as in cells.tsv) or 0-based index
@@ -151,6 +157,7 @@ struct Args {
   std::string executor = "local";
   SlurmSettings slurm;
   bool status = false;
+  bool data_parallel_worker = false;
   bool json = false;
   bool verbose = false;
 };
@@ -258,6 +265,8 @@ std::string parse_args(int argc, char** argv, Args& args) {
       args.slurm.dry_run = true;
     } else if (arg == "--status") {
       args.status = true;
+    } else if (arg == "--data-parallel-worker") {
+      args.data_parallel_worker = true;
     } else if (arg == "--json") {
       args.json = true;
     } else if (arg == "--verbose") {
@@ -291,7 +300,8 @@ const std::map<std::string, std::set<std::string>>& command_flags() {
         "--cpus-per-task", "--gpus-per-task", "--max-parallel", "--sbatch-arg", "--dry-run",
         "--status"}},
       {"run-cell", {"--plugin-path", "--threads", "--device", "--cell"}},
-      {"bench", {"--plugin-path", "--threads", "--device", "--rounds", "--steps"}},
+      {"bench",
+       {"--plugin-path", "--threads", "--device", "--rounds", "--steps", "--data-parallel-worker"}},
       {"config check", {"--plugin-path"}},
       {"config explain", {}},
       {"plugins", {"--plugin-path", "--verbose"}},
@@ -416,7 +426,7 @@ void print_host_keys(std::ostream& out) {
   }
 }
 
-// "sdk 4, torch 1.13.0, cxx11_abi 1, libstdcxx 20230528"
+// "sdk 5, torch 1.13.0, cxx11_abi 1, libstdcxx 20230528"
 std::string stamp_text(const PluginStamp& stamp) {
   std::string text;
   for (const auto& [key, value] : stamp) text += (text.empty() ? "" : ", ") + key + " " + value;
@@ -462,6 +472,40 @@ std::string neuroreg_executable() {
   std::error_code ec;
   const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
   return ec ? std::string("neuroreg") : self.string();
+}
+
+// The process group of a data-parallel grid ([run] distributed = true, or
+// started by torchrun with WORLD_SIZE > 1), or null.
+std::unique_ptr<DataParallel> data_parallel_for(const Grid& grid, const Args& args,
+                                                std::ostream& err) {
+  const RunConfig& config = grid.cells.front().config;
+  const DistributedEnv env = distributed_env();
+  const bool wanted = config.run.get_bool("distributed");
+  if (!wanted && env.launcher == "srun" && env.world_size > 1) {
+    throw std::runtime_error(absl::StrFormat(
+        "srun started %d tasks of this command, but [run] distributed is false: each would "
+        "train the same cells. Set run.distributed=true to train each cell across them, or "
+        "start one task",
+        env.world_size));
+  }
+  if (!wanted && env.world_size == 1) return nullptr;
+  if (args.jobs > 1) {
+    throw std::runtime_error(
+        "--jobs runs cells side by side; a data-parallel run trains one "
+        "cell across processes: drop --jobs");
+  }
+  if (args.executor == "slurm") {
+    throw std::runtime_error(
+        "--executor slurm starts one process per cell; launch a data-parallel run with srun "
+        "(see 'Running on a cluster' in the README)");
+  }
+  if (env.launcher.empty()) {
+    err << "neuroreg: warning: [run] distributed = true, but no launcher started this process "
+           "(no RANK/WORLD_SIZE of torchrun, no SLURM_PROCID/SLURM_NTASKS of srun): training "
+           "in this one process\n";
+  }
+  return std::make_unique<DataParallel>(
+      env, std::chrono::seconds(config.run.get_int("distributed_timeout")));
 }
 
 int command(const Args& args, std::ostream& out, std::ostream& err) {
@@ -532,7 +576,18 @@ int command(const Args& args, std::ostream& out, std::ostream& err) {
       err << "neuroreg: error: " << config.status().message() << "\n";
       return 1;
     }
+    if (args.data_parallel_worker) {
+      run_bench_worker(*config, registry, args.bench, out);
+      return 0;
+    }
     run_step_bench(*config, registry, args.overrides, args.bench, out);
+    std::vector<std::string> child = {"bench",    std::filesystem::absolute(pos[1]).string(),
+                                      "--rounds", std::to_string(args.bench.rounds),
+                                      "--steps",  std::to_string(args.bench.steps_per_round)};
+    for (const std::string& dir : args.plugin_paths) {
+      child.insert(child.end(), {"--plugin-path", std::filesystem::absolute(dir).string()});
+    }
+    run_distributed_bench(neuroreg_executable(), child, out);
     return 0;
   }
   if (!check && !grid_command) {
@@ -583,9 +638,12 @@ int command(const Args& args, std::ostream& out, std::ostream& err) {
           << "; 'neuroreg config check " << path << "' lists their ids)\n";
       return 1;
     }
-    Progress progress(out, false, static_cast<int>(grid->cells.size()), 1);
+    std::unique_ptr<DataParallel> parallel = data_parallel_for(*grid, args, err);
+    std::ostream quiet(nullptr);
+    Progress progress(parallel && parallel->rank() != 0 ? quiet : out, false,
+                      static_cast<int>(grid->cells.size()), 1);
     DataCache cache;
-    run_cell(*grid, *cell, registry, loader, args.overrides, progress, cache);
+    run_cell(*grid, *cell, registry, loader, args.overrides, progress, cache, parallel.get());
     return 0;
   }
   // How the user runs this grid, for hints: the config and its overrides.
@@ -613,10 +671,19 @@ int command(const Args& args, std::ostream& out, std::ostream& err) {
     err << "neuroreg: error: " << status.message() << "\n";
     return 1;
   }
+  // Data-parallel: every process runs this command; rank 0 alone prints.
+  std::unique_ptr<DataParallel> parallel;
+  std::ostream quiet(nullptr);
+  std::ostream* progress_out = &out;
+  if (auto group = data_parallel_for(*grid, args, err); group) {
+    parallel = std::move(group);
+    if (parallel->rank() != 0) progress_out = &quiet;
+  }
   ComparisonOptions options;
   options.overrides = args.overrides;
   options.jobs = args.jobs;
-  options.interactive = &out == &std::cout && isatty(STDOUT_FILENO);
+  options.parallel = parallel.get();
+  options.interactive = progress_out == &std::cout && isatty(STDOUT_FILENO);
   options.executable = neuroreg_executable();
   // Absolute: a cell may start elsewhere (a Slurm node's working folder).
   options.child_args.push_back(std::filesystem::absolute(path).string());
@@ -632,7 +699,7 @@ int command(const Args& args, std::ostream& out, std::ostream& err) {
     submit_slurm_array(*grid, registry, slurm, options, out);
     return 0;
   }
-  run_comparison(*grid, registry, loader, options, out);
+  run_comparison(*grid, registry, loader, options, *progress_out);
   return 0;
 }
 

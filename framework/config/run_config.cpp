@@ -30,6 +30,13 @@ std::vector<sdk::OptionSpec> run_section_options() {
       .add_int("threads", 0, "intra-op CPU threads; 0 = all available cores")
       .between(0, max_threads())
       .add_string_list("plugin_paths", {}, "extra plugin folders, relative to this file")
+      .add_bool("distributed", false,
+                "data-parallel training over the processes a launcher started (torchrun's "
+                "RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT, or srun's SLURM_PROCID/SLURM_NTASKS)")
+      .add_int("distributed_timeout", 300,
+               "seconds a process waits for the others (rendezvous, each exchange) before "
+               "failing the run")
+      .between(10, 86400)
       .specs();
 }
 

@@ -208,15 +208,19 @@ CellResult read_cell(const Grid& grid, const GridCell& cell, const Registry& reg
 }
 
 // The part of run_cell that works in the locked folder.
+// Data-parallel, only rank 0 writes (`writes`); the others train their share.
 CellResult train_and_evaluate(const Grid& grid, const GridCell& cell, CellState state,
                               const Registry& registry, PluginLoader& loader, torch::Device device,
-                              int threads, Progress& progress, DataCache& cache) {
+                              int threads, Progress& progress, DataCache& cache,
+                              DataParallel* parallel) {
   const RunConfig& config = cell.config;
   const fs::path dir = cell_dir(grid, cell);
   const std::string record_path = (dir / kRecordFile).string();
   const std::string checkpoint_path = (dir / kCheckpointFile).string();
+  const bool writes = parallel == nullptr || parallel->rank() == 0;
   // The full training log stays with the cell; the terminal gets progress.
-  std::ofstream log((dir / "train.log").string(), std::ios::app);
+  std::ofstream log;
+  if (writes) log.open((dir / "train.log").string(), std::ios::app);
 
   if (state == CellState::kMissing || state == CellState::kInterrupted) {
     const uint64_t seed = static_cast<uint64_t>(config.run.get_int("seed"));
@@ -232,6 +236,10 @@ CellResult train_and_evaluate(const Grid& grid, const GridCell& cell, CellState 
 
     record::RunRecord record = new_record(cell, device, threads);
     record.set_train_images(static_cast<int32_t>(data.train.size()));
+    if (parallel != nullptr) {
+      record.mutable_environment()->set_world_size(parallel->world_size());
+      record.mutable_environment()->set_launcher(parallel->env().launcher);
+    }
     const auto start = std::chrono::steady_clock::now();
 
     // The same seed before each model: cells of one seed start from the same weights.
@@ -243,6 +251,15 @@ CellResult train_and_evaluate(const Grid& grid, const GridCell& cell, CellState 
     regularizer->to(device);
     Trainer trainer(model, regularizer, reg_config.options.get_float("alpha"), config.train, device,
                     seed, log, Augmentation::from_options(config.dataset.options));
+    trainer.set_data_parallel(parallel);
+    if (parallel != nullptr && parallel->world_size() > 1) {
+      // Batch norm sees each process's share of the batch, not the batch.
+      bool batchnorm = false;
+      for (const auto& m : model->modules()) {
+        batchnorm = batchnorm || m->name().find("BatchNorm") != std::string::npos;
+      }
+      record.mutable_environment()->set_batchnorm(batchnorm ? "per process" : "none in the model");
+    }
 
     int first_epoch = 0;
     record.set_attempts(1);
@@ -253,35 +270,49 @@ CellResult train_and_evaluate(const Grid& grid, const GridCell& cell, CellState 
       record.set_attempts(read_run_record(record_path).attempts() + 1);
     }
     const double previous_seconds = record.wall_seconds();
-    log << absl::StrFormat("== %s (%s, alpha %g), attempt %d, %d threads on %s ==\n", cell.label,
+    log << absl::StrFormat("== %s (%s, alpha %g), attempt %d, %d threads on %s%s ==\n", cell.label,
                            reg_config.name, reg_config.options.get_float("alpha"),
-                           record.attempts(), threads, device.str());
+                           record.attempts(), threads, device.str(),
+                           parallel != nullptr && parallel->world_size() > 1
+                               ? absl::StrFormat(", %d processes (%s)", parallel->world_size(),
+                                                 parallel->env().launcher)
+                               : "");
     progress.cell_started(cell.index, cell.label, first_epoch);
     auto elapsed = [&] {
       return previous_seconds +
              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     };
     // TensorBoard reads the event files beside the record: `tensorboard --logdir RUN_DIR`.
-    TensorBoardWriter events(dir.string());
-    trainer.set_step_observer([&](const StepProgress& p) {
-      progress.step(p);
-      write_step_events(events, p);
-    });
+    std::optional<TensorBoardWriter> events;
+    if (writes) {
+      events.emplace(dir.string());
+      trainer.set_step_observer([&](const StepProgress& p) {
+        progress.step(p);
+        write_step_events(*events, p);
+      });
+    }
     // After every epoch: a checkpoint carrying the record, then the record,
     // so a run killed at any moment resumes from its last finished epoch
     // with that epoch in its record.
     try {
       trainer.fit(data.train, data.validation, first_epoch,
                   [&](const record::EpochMetrics& metrics) {
+                    if (!writes) return;
                     *record.add_epochs() = metrics;
                     record.set_wall_seconds(elapsed());
                     trainer.save_checkpoint(checkpoint_path, metrics.epoch(),
                                             record_bytes(record, checkpoint_path));
                     write_run_record(record_path, record);
-                    write_epoch_events(events, metrics, trainer.global_step());
+                    write_epoch_events(*events, metrics, trainer.global_step());
                     progress.epoch(metrics, trainer.epochs());
                   });
     } catch (const TrainingStopped& stopped) {
+      if (!writes) {
+        throw StoppedBySignal(stopped.signal,
+                              absl::StrFormat("%s: rank %d stopped by signal %d; rank 0 wrote "
+                                              "the checkpoint",
+                                              cell.label, parallel->rank(), stopped.signal));
+      }
       // Asked to stop (Ctrl-C, kill, a scheduler): keep where it stands.
       record.set_wall_seconds(elapsed());
       trainer.save_checkpoint(checkpoint_path, stopped.epoch,
@@ -296,6 +327,7 @@ CellResult train_and_evaluate(const Grid& grid, const GridCell& cell, CellState 
                           checkpoint_path));
     }
 
+    if (!writes) return {};  // rank 0 saves, evaluates and records
     const std::string weights = (dir / "model.pt").string();
     save_weights(*model, weights);
     record.set_checkpoint(weights);
@@ -331,9 +363,25 @@ CellResult train_and_evaluate(const Grid& grid, const GridCell& cell, CellState 
 
 CellResult run_cell(const Grid& grid, const GridCell& cell, const Registry& registry,
                     PluginLoader& loader, const RunOverrides& overrides, Progress& progress,
-                    DataCache& cache) {
+                    DataCache& cache, DataParallel* parallel) {
   const RunConfig& config = cell.config;
-  const CellState state = cell_state(grid, cell, registry);
+  CellState state = cell_state(grid, cell, registry);
+  const bool writes = parallel == nullptr || parallel->rank() == 0;
+  if (parallel != nullptr && parallel->world_size() > 1) {
+    // Rank 0's reading of the folder decides for every process.
+    state = static_cast<CellState>(std::stoi(
+        parallel->from_rank0("cell " + cell.id, std::to_string(static_cast<int>(state)))));
+    if (!writes) {
+      if (state != CellState::kMissing && state != CellState::kInterrupted) return {};
+      const torch::Device device = select_device(
+          overrides.device.empty() ? config.run.get_string("device") : overrides.device);
+      const int threads = configure_threads(overrides.threads >= 0
+                                                ? overrides.threads
+                                                : static_cast<int>(config.run.get_int("threads")));
+      return train_and_evaluate(grid, cell, state, registry, loader, device, threads, progress,
+                                cache, parallel);
+    }
+  }
   if (state == CellState::kDone) {
     progress.cell_started(cell.index, cell.label, 0);
     CellResult done = read_cell(grid, cell, registry);
@@ -355,8 +403,8 @@ CellResult run_cell(const Grid& grid, const GridCell& cell, const Registry& regi
   std::error_code no_note;
   fs::remove(error_note, no_note);
   try {
-    return train_and_evaluate(grid, cell, state, registry, loader, device, threads, progress,
-                              cache);
+    return train_and_evaluate(grid, cell, state, registry, loader, device, threads, progress, cache,
+                              parallel);
   } catch (const StoppedBySignal&) {
     throw;
   } catch (const std::exception& e) {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "data/task_data.h"
+#include "distributed/data_parallel.h"
 #include "experiment/grid.h"
 #include "experiment/progress.h"
 #include "plugin_host/plugin_loader.h"
@@ -47,9 +48,14 @@ CellState cell_state(const Grid& grid, const GridCell& cell, const Registry& reg
 /// Brings `cell` to kDone: trains (or resumes) it, evaluates it on the noise
 /// sweep and, with [eval] config, the robustness evaluation; returns what its
 /// records hold.
+///
+/// Data-parallel (`parallel` with more than one process): every process
+/// calls this for the same cell; rank 0 decides what the cell needs, holds
+/// the folder, writes checkpoints and records and evaluates; the others
+/// train their share and return an empty result.
 CellResult run_cell(const Grid& grid, const GridCell& cell, const Registry& registry,
                     PluginLoader& loader, const RunOverrides& overrides, Progress& progress,
-                    DataCache& cache);
+                    DataCache& cache, DataParallel* parallel = nullptr);
 
 /// The records of a finished cell. Throws std::runtime_error naming the
 /// folder when it is not finished.

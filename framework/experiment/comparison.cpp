@@ -139,7 +139,8 @@ std::vector<std::string> run_in_processes(const Grid& grid,
 std::vector<CellResult> run_comparison(const Grid& grid, const Registry& registry,
                                        PluginLoader& loader, const ComparisonOptions& options,
                                        std::ostream& out) {
-  write_cell_index(grid);
+  const bool writes = options.parallel == nullptr || options.parallel->rank() == 0;
+  if (writes) write_cell_index(grid);
   std::vector<const GridCell*> todo;
   int done = 0;
   for (const GridCell& cell : grid.cells) {
@@ -167,7 +168,8 @@ std::vector<CellResult> run_comparison(const Grid& grid, const Registry& registr
     DataCache cache;
     for (const GridCell* cell : todo) {
       try {
-        run_cell(grid, *cell, registry, loader, options.overrides, progress, cache);
+        run_cell(grid, *cell, registry, loader, options.overrides, progress, cache,
+                 options.parallel);
       } catch (const StoppedBySignal&) {
         throw;  // says itself which cell stopped and how to resume
       } catch (const std::exception& e) {
@@ -188,6 +190,7 @@ std::vector<CellResult> run_comparison(const Grid& grid, const Registry& registr
         absl::StrFormat("%d of %d cells failed:\n", failures.size(), todo.size()) +
         absl::StrJoin(failures, "\n"));
   }
+  if (!writes) return {};  // rank 0 reports
   std::vector<CellResult> cells;
   for (const GridCell& cell : grid.cells) cells.push_back(read_cell(grid, cell, registry));
   const std::string table = format_group_table(cells);

@@ -25,6 +25,9 @@ struct ComparisonOptions {
   /// For --jobs: how to start `neuroreg run-cell` for one cell.
   std::string executable;               ///< the neuroreg binary
   std::vector<std::string> child_args;  ///< config, overrides and plugin paths to pass on
+  /// Data-parallel: this process's group. Every process runs the grid; rank 0
+  /// alone writes and reports.
+  DataParallel* parallel = nullptr;
 };
 
 /// The cell index file of a comparison folder.

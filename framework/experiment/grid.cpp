@@ -59,8 +59,9 @@ absl::Status parse_path(const std::string& written, const std::string& origin, A
   // A label names cells, folders and selectors; changing it per cell would
   // leave cells named after the old one.
   if (head == "regularizer" && axis.key == "label") {
-    return invalid(origin + ": a [[regularizer]]'s label names its cells and cannot be set from "
-                            "a grid or the command line; change it in the config file");
+    return invalid(origin +
+                   ": a [[regularizer]]'s label names its cells and cannot be set from "
+                   "a grid or the command line; change it in the config file");
   }
   axis.section = head;
   axis.path = path;
@@ -232,7 +233,10 @@ std::string training_toml(RunConfig config) {
     for (const char* k : keys) values.erase(k);
     options = sdk::Options(std::move(values));
   };
-  drop(config.run, {"name", "output_dir", "device", "threads", "plugin_paths"});
+  // How many processes train a model changes only how its steps are computed
+  // (like device and threads); a run may resume under another world size.
+  drop(config.run, {"name", "output_dir", "device", "threads", "plugin_paths", "distributed",
+                    "distributed_timeout"});
   drop(config.train, {"log_every"});
   const std::string text = config.effective_toml();
   const size_t eval = text.find("[eval]\n");
@@ -382,7 +386,8 @@ absl::StatusOr<Grid> load_grid(const std::string& path, const std::vector<std::s
           return invalid(
               path + ": grid cells '" + it->second + "' and '" + cell.label +
               "' would train the same model: they differ only in keys that do not change "
-              "what is trained (run.threads, run.device, train.log_every, [eval]). To "
+              "what is trained (run.threads, run.device, run.distributed, train.log_every, "
+              "[eval]). To "
               "evaluate a trained grid another way, change [eval] and run it again");
         }
         grid.cells.push_back(std::move(cell));

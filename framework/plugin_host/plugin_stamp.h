@@ -1,6 +1,6 @@
 // The stamp a plugin carries: what it was compiled against.
 //
-// NEUROREG_PLUGIN writes "neuroreg-plugin;sdk=4;torch=1.13.0;cxx11_abi=1;
+// NEUROREG_PLUGIN writes "neuroreg-plugin;sdk=5;torch=1.13.0;cxx11_abi=1;
 // libstdcxx=20230528" into the library's .neuroreg_stamp section. The host
 // reads it from the file before loading the library and compares it with what
 // the host itself was compiled against: the SDK's classes, LibTorch's and the

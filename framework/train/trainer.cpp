@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <sstream>
 #include <stdexcept>
 
@@ -21,6 +22,13 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Rows [rank·n/W, (rank+1)·n/W) of a split: this process's share.
+sdk::Split share_of(const sdk::Split& split, int rank, int world) {
+  const int64_t n = split.size();
+  const int64_t from = n * rank / world, to = n * (rank + 1) / world;
+  return {split.images.slice(0, from, to), split.labels.slice(0, from, to)};
 }
 
 }  // namespace
@@ -86,10 +94,13 @@ StepResult Trainer::step(const torch::Tensor& images_in, const torch::Tensor& la
   // step holds one pass's activations at a time, not two. Gradients add up
   // to those of L_task + α·L_sim all the same.
   const bool own_batch = taps.empty();
+  const int rank = parallel_ ? parallel_->rank() : 0;
+  const int world = parallel_ ? parallel_->world_size() : 1;
   torch::Tensor sim_loss;
   if (own_batch) {
     const std::vector<torch::Tensor> no_features;
-    sim_loss = regularizer_->loss({*model_, images, labels, no_features, global_step_, clean});
+    sim_loss = regularizer_->loss(
+        {*model_, images, labels, no_features, global_step_, clean, rank, world});
     if (sim_loss.defined() && sim_loss.requires_grad()) (alpha_ * sim_loss).backward();
   }
   sdk::TappedForward forward = model_->forward_taps(images, taps, /*with_logits=*/true);
@@ -99,7 +110,8 @@ StepResult Trainer::step(const torch::Tensor& images_in, const torch::Tensor& la
   }
   torch::Tensor task_loss = torch::nn::functional::cross_entropy(forward.logits, labels);
   if (!own_batch) {
-    sim_loss = regularizer_->loss({*model_, images, labels, forward.features, global_step_, clean});
+    sim_loss = regularizer_->loss(
+        {*model_, images, labels, forward.features, global_step_, clean, rank, world});
   }
   // What is left to backpropagate: the task loss, plus L_sim when it shares
   // the task pass.
@@ -109,6 +121,23 @@ StepResult Trainer::step(const torch::Tensor& images_in, const torch::Tensor& la
   StepResult result;
   result.task_loss = task_loss.item<double>();
   result.regularizer_loss = sim_loss.defined() ? sim_loss.item<double>() : 0.0;
+  result.correct = forward.logits.argmax(1).eq(labels).sum().item<int64_t>();
+  result.images = labels.size(0);
+  if (parallel_) {
+    // The whole batch's figures, and a stop request any process has seen:
+    // every process then decides alike (stop, or refuse a non-finite loss)
+    // and none is left waiting for the others.
+    const torch::Tensor totals = parallel_->sum(torch::tensor(
+        {result.task_loss, result.regularizer_loss, static_cast<double>(result.correct),
+         static_cast<double>(result.images), stop_signal() != 0 ? 1.0 : 0.0},
+        torch::kDouble));
+    const double* t = totals.data_ptr<double>();
+    result.task_loss = t[0] / world;
+    result.regularizer_loss = t[1] / world;
+    result.correct = static_cast<int64_t>(t[2]);
+    result.images = static_cast<int64_t>(t[3]);
+    agreed_stop_ = t[4] > 0 ? (stop_signal() != 0 ? stop_signal() : SIGTERM) : 0;
+  }
   result.loss = result.task_loss + alpha_ * result.regularizer_loss;
   if (!std::isfinite(result.loss)) {
     throw std::runtime_error(absl::StrFormat(
@@ -118,9 +147,12 @@ StepResult Trainer::step(const torch::Tensor& images_in, const torch::Tensor& la
                                  : "Last good checkpoint: " + last_checkpoint_));
   }
   pending.backward();
+  if (parallel_) {
+    std::vector<torch::Tensor> parameters = model_->parameters();
+    for (const torch::Tensor& p : regularizer_->parameters()) parameters.push_back(p);
+    parallel_->average_gradients(parameters);
+  }
   optimizer_->step();
-  result.correct = forward.logits.argmax(1).eq(labels).sum().item<int64_t>();
-  result.images = labels.size(0);
   ++global_step_;
   return result;
 }
@@ -152,12 +184,23 @@ record::EpochMetrics Trainer::run_epoch(int epoch, const sdk::Split& train,
   partial_.reset();
   const auto start = Clock::now();
   auto epoch_seconds = [&] { return earlier_seconds + seconds_since(start); };
+  const int rank = parallel_ ? parallel_->rank() : 0;
+  const int world = parallel_ ? parallel_->world_size() : 1;
+  const int64_t share = batch_size_ / world;
   for (int64_t s = first_step; s < steps; ++s) {
     torch::Tensor idx = order.slice(0, s * batch_size_, (s + 1) * batch_size_);
     torch::Tensor images = train.images.index_select(0, idx);
-    StepResult r = augmentation_.any() ? step(augment(images, augmentation_, seed_, global_step_),
-                                              train.labels.index_select(0, idx), images)
-                                       : step(images, train.labels.index_select(0, idx));
+    torch::Tensor labels = train.labels.index_select(0, idx);
+    // Augmented as one batch, then shared out: each image gets the draws it
+    // gets in a single process.
+    torch::Tensor augmented =
+        augmentation_.any() ? augment(images, augmentation_, seed_, global_step_) : images;
+    if (world > 1) {
+      images = images.slice(0, rank * share, (rank + 1) * share);
+      labels = labels.slice(0, rank * share, (rank + 1) * share);
+      augmented = augmented.slice(0, rank * share, (rank + 1) * share);
+    }
+    StepResult r = augmentation_.any() ? step(augmented, labels, images) : step(images, labels);
     sum.loss += r.loss;
     sum.task_loss += r.task_loss;
     sum.regularizer_loss += r.regularizer_loss;
@@ -176,7 +219,7 @@ record::EpochMetrics Trainer::run_epoch(int epoch, const sdk::Split& train,
                   sum.images / epoch_seconds())
            << std::flush;
     }
-    if (const int sig = stop_signal(); sig != 0 && s + 1 < steps) {
+    if (const int sig = parallel_ ? agreed_stop_ : stop_signal(); sig != 0 && s + 1 < steps) {
       partial_ = PartialEpoch{epoch, order, s + 1, sum, epoch_seconds()};
       throw TrainingStopped(sig, epoch, s + 1, steps);
     }
@@ -192,7 +235,16 @@ record::EpochMetrics Trainer::run_epoch(int epoch, const sdk::Split& train,
   metrics.set_images_per_second(sum.images / metrics.seconds());
   if (validation.size() > 0) {
     metrics.set_has_validation(true);
-    metrics.set_validation_accuracy(accuracy(*model_, validation, 256, device_));
+    if (world > 1) {
+      // Each process scores its share of the images.
+      const sdk::Split mine = share_of(validation, rank, world);
+      const double correct =
+          mine.size() > 0 ? accuracy(*model_, mine, 256, device_) * mine.size() : 0;
+      const double total = parallel_->sum(torch::tensor({correct}, torch::kDouble)).item<double>();
+      metrics.set_validation_accuracy(total / validation.size());
+    } else {
+      metrics.set_validation_accuracy(accuracy(*model_, validation, 256, device_));
+    }
   }
   for (const auto& [key, value] : regularizer_->diagnostics()) {
     (*metrics.mutable_diagnostics())[key] = value;
@@ -202,8 +254,23 @@ record::EpochMetrics Trainer::run_epoch(int epoch, const sdk::Split& train,
 
 void Trainer::fit(const sdk::Split& train, const sdk::Split& validation, int first_epoch,
                   const std::function<void(const record::EpochMetrics&)>& on_epoch) {
+  if (parallel_ && parallel_->world_size() > 1) {
+    if (batch_size_ % parallel_->world_size() != 0) {
+      throw std::invalid_argument(absl::StrFormat(
+          "[train] batch_size %d does not split evenly over %d processes; choose a multiple of %d",
+          batch_size_, parallel_->world_size(), parallel_->world_size()));
+    }
+    // Every process starts from rank 0's weights (and, resumed, from the
+    // same checkpoint it read).
+    std::vector<torch::Tensor> state = model_->parameters();
+    for (const torch::Tensor& b : model_->buffers()) state.push_back(b);
+    for (const torch::Tensor& p : regularizer_->parameters()) state.push_back(p);
+    for (const torch::Tensor& b : regularizer_->buffers()) state.push_back(b);
+    parallel_->broadcast(state);
+  }
   for (int epoch = first_epoch; epoch < epochs_; ++epoch) {
-    if (const int sig = stop_signal(); sig != 0) throw TrainingStopped(sig, epoch, 0, 0);
+    const int sig = parallel_ ? agreed_stop_ : stop_signal();
+    if (sig != 0) throw TrainingStopped(sig, epoch, 0, 0);
     record::EpochMetrics metrics = run_epoch(epoch, train, validation);
     std::ostringstream line;
     line << absl::StrFormat("  epoch %d/%d done in %.1f s: train acc %.2f%%", epoch + 1, epochs_,

@@ -20,6 +20,7 @@
 #include <string>
 
 #include "data/augment.h"
+#include "distributed/data_parallel.h"
 #include "neuroreg/run_record.pb.h"
 #include "train/lr_schedule.h"
 
@@ -101,6 +102,13 @@ class Trainer {
   int epochs() const { return epochs_; }
   int64_t global_step() const { return global_step_; }
 
+  /// Trains data-parallel in `group` (kept by the caller, outliving this):
+  /// each process takes its share of every task batch, gradients are
+  /// averaged over the processes, and the logged losses and accuracy are
+  /// those of the whole batch. fit() first gives every process rank 0's
+  /// weights. Only rank 0 should save checkpoints.
+  void set_data_parallel(DataParallel* group) { parallel_ = group; }
+
   /// Called after every step (on the training thread; keep it cheap).
   void set_step_observer(std::function<void(const StepProgress&)> observer) {
     step_observer_ = std::move(observer);
@@ -122,6 +130,8 @@ class Trainer {
   std::ostream& log_;
   int64_t global_step_ = 0;
   std::function<void(const StepProgress&)> step_observer_;
+  DataParallel* parallel_ = nullptr;
+  int agreed_stop_ = 0;  ///< a stop request every process has seen (data-parallel)
   // An epoch stopped part-way: its data order, steps done and sums so far.
   struct PartialEpoch {
     int epoch = 0;

@@ -51,8 +51,9 @@ class TargetRegularizer : public neuroreg::sdk::Regularizer {
       target_.to(device);
       placed_ = device;
     }
-    const int64_t batch = batch_size_ > 0 ? batch_size_ : input.images.size(0);
-    torch::Tensor indices = batches_.indices(input.step, batch);
+    const int64_t batch = batch_size_ > 0 ? batch_size_ : input.task_batch();
+    // Every process draws the step's batch; each matches its own share.
+    torch::Tensor indices = input.shard(batches_.indices(input.step, batch));
     // The network only runs up to the deepest tap it is matched at.
     neuroreg::sdk::TappedForward forward = input.model.forward_taps(
         batches_.images(indices, device), matcher_->tap_indices(), /*with_logits=*/false);

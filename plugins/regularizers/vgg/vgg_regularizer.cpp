@@ -83,8 +83,10 @@ class VggRegularizer : public neuroreg::sdk::Regularizer {
       vgg_placed_ = device;
     }
     if (!batches_) return matcher_->loss(input.task_features, target(input.images));
-    const int64_t batch = batch_size_ > 0 ? batch_size_ : input.images.size(0);
-    const torch::Tensor images = batches_->images(batches_->indices(input.step, batch), device);
+    const int64_t batch = batch_size_ > 0 ? batch_size_ : input.task_batch();
+    // Every process draws the step's batch; each matches its own share.
+    const torch::Tensor images =
+        batches_->images(input.shard(batches_->indices(input.step, batch)), device);
     // The network only runs up to the deepest live tap.
     auto forward = input.model.forward_taps(images, matcher_->tap_indices(), /*with_logits=*/false);
     return matcher_->loss(forward.features, target(images));

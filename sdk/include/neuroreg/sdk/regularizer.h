@@ -17,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -37,8 +38,34 @@ struct NEUROREG_SDK_API RegularizerInput {
   /// The same batch before augmentation; undefined when nothing was augmented.
   torch::Tensor unaugmented = {};
 
+  /// Data-parallel training (host's [run] distributed): this process's rank
+  /// and the number of processes. Each process gets its share of the task
+  /// batch; the host averages the gradients over them.
+  int rank = 0;
+  int world_size = 1;
+
   /// The unaugmented batch when there is one, else the task batch.
   const torch::Tensor& clean_images() const { return unaugmented.defined() ? unaugmented : images; }
+
+  /// The task batch's size over all processes (images.size(0) × world_size).
+  int64_t task_batch() const { return images.size(0) * world_size; }
+
+  /// This process's contiguous share of `batch` (dim 0): all of it in a
+  /// single process. A regularizer that draws its own stimulus batch for the
+  /// step (the same on every process: a function of the step) takes its
+  /// share with this, as the host does with the task batch. Throws
+  /// std::invalid_argument when the batch does not split evenly.
+  torch::Tensor shard(const torch::Tensor& batch) const {
+    if (world_size == 1) return batch;
+    const int64_t n = batch.size(0);
+    if (n % world_size != 0) {
+      throw std::invalid_argument("a batch of " + std::to_string(n) +
+                                  " does not split evenly over " + std::to_string(world_size) +
+                                  " processes; choose a batch size divisible by it");
+    }
+    const int64_t share = n / world_size;
+    return batch.slice(0, rank * share, (rank + 1) * share);
+  }
 };
 
 /// What the host tells a regularizer when it creates one.

@@ -10,10 +10,11 @@
 //      shared attack math (attack_math.h)
 //   4  OptionSpec declares constraints (range, allowed values, paths) that the
 //      host checks; the plugin stamp carries the LibTorch version and C++ ABI
+//   5  RegularizerInput.rank/world_size/shard(): data-parallel training
 #pragma once
 
 #ifndef NEUROREG_SDK_VERSION
-#define NEUROREG_SDK_VERSION 4
+#define NEUROREG_SDK_VERSION 5
 #endif
 
 /// Marks SDK symbols that cross the plugin boundary. Everything is built with
