@@ -2,7 +2,8 @@
 # `compare --executor slurm` against a real Slurm (local_slurm.sh): a grid of
 # 2 regularizers × 2 seeds runs as one job array; every cell's record and the
 # aggregate are checked; one task is cancelled mid-run (scancel), and the
-# resubmission runs that cell alone, resuming it from its checkpoint.
+# resubmission runs that cell alone, resuming it from its checkpoint. Then
+# one cell trains data-parallel in two tasks started by srun.
 #
 #   slurm_array_test.sh NEUROREG     exits 77 (skipped) when Slurm cannot start
 set -euo pipefail
@@ -133,5 +134,38 @@ grep -q "4 finished, 0 to run" <<<"$out" || fail "the aggregation reran cells"
 grep -Eq '^none +2 ' <<<"$out" || fail "no 'none' group of 2 seeds in the table"
 grep -Eq '^pixel +2 ' <<<"$out" || fail "no 'pixel' group of 2 seeds in the table"
 [ -s runs/arr/report.html ] && [ -s runs/arr/summary.csv ] || fail "no report written"
+step "one cell trained data-parallel by two srun tasks"
+cat > dp.toml <<'TOML'
+[run]
+name = "dp"
+output_dir = "runs"
+threads = 1
+distributed = true
+distributed_timeout = 60
+
+[dataset]
+name = "synthetic"
+train_size = 128
+test_size = 16
+
+[backbone]
+name = "resnet18"
+width = 4
+
+[train]
+epochs = 2
+batch_size = 16
+
+[eval]
+noise_sigmas = [0.1]
+
+[[regularizer]]
+name = "none"
+TOML
+srun --ntasks=2 --cpus-per-task=1 --time=5 "$neuroreg" train dp.toml
+record=$("$neuroreg" show runs/dp --json)
+grep -q '"world_size": 2' <<<"$record" || fail "the srun run's record does not say 2 processes"
+grep -q '"launcher": "srun"' <<<"$record" || fail "the srun run's record does not name srun"
+
 echo
-echo "PASSED: job $job (4 cells, $victim cancelled), job $job2 (1 cell resumed)"
+echo "PASSED: job $job (4 cells, $victim cancelled), job $job2 (1 cell resumed), srun -n 2"
