@@ -281,6 +281,46 @@ TEST(DataParallel, WhenAProcessDiesTheOtherFailsSayingSo) {
       << log;
 }
 
+TEST(DataParallel, ASigtermToOneProcessStopsTheGroupAtOneStepAndItResumesExactly) {
+  testing::TempDir dir;
+  const std::string config = write_config(dir, "name = \"test_plain_cnn\"");
+  const std::vector<std::string> longer = {"train.epochs=40", "dataset.train_size=240"};
+  auto run_group = [&](const std::string& out, bool stop_rank1) {
+    const std::string port = std::to_string(free_port());
+    auto env = [&](const char* rank) {
+      return std::vector<std::string>{"WORLD_SIZE=2", std::string("RANK=") + rank,
+                                      "MASTER_ADDR=127.0.0.1", "MASTER_PORT=" + port};
+    };
+    std::vector<std::string> args = {"train", config, "run.output_dir=" + out};
+    args.insert(args.end(), longer.begin(), longer.end());
+    const std::string log0 = out + "-rank0.log";
+    const pid_t rank0 = start(args, env("0"), log0);
+    const pid_t rank1 = start(args, env("1"), out + "-rank1.log");
+    if (stop_rank1) {
+      // A scheduler signals one process; it is mid-epoch once rank 0 logged one.
+      for (int i = 0; i < 600 && read_text(log0).find("epoch 2/") == std::string::npos; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+      ::kill(rank1, SIGTERM);
+    }
+    return std::make_pair(wait_exit(rank0), wait_exit(rank1));
+  };
+  const auto whole = run_group(dir.file("whole"), false);
+  ASSERT_EQ(whole, std::make_pair(0, 0)) << read_text(dir.file("whole-rank0.log"));
+  const auto stopped = run_group(dir.file("stopped"), true);
+  EXPECT_EQ(stopped, std::make_pair(128 + SIGTERM, 128 + SIGTERM))
+      << read_text(dir.file("stopped-rank0.log"));
+  const std::string log = read_text(dir.file("stopped-rank0.log"));
+  EXPECT_NE(log.find("stopped by signal 15 in epoch"), std::string::npos) << log;
+  const auto resumed = run_group(dir.file("stopped"), false);
+  ASSERT_EQ(resumed, std::make_pair(0, 0)) << read_text(dir.file("stopped-rank0.log"));
+  EXPECT_NE(read_text(dir.file("stopped-rank0.log")).find("(resuming after epoch"),
+            std::string::npos);
+  const auto a = weights_under(dir.file("whole")), b = weights_under(dir.file("stopped"));
+  ASSERT_FALSE(a.empty());
+  EXPECT_EQ(max_difference(a, b), 0.0) << "a resumed group must end where an unbroken one does";
+}
+
 TEST(DataParallel, ReadsTorchrunAndSrunEnvironments) {
   EXPECT_EQ(first_slurm_host("node[03-05,9],gpu1"), "node03");
   EXPECT_EQ(first_slurm_host("gpu7"), "gpu7");
