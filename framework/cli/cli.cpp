@@ -479,16 +479,21 @@ std::string neuroreg_executable() {
 std::unique_ptr<DataParallel> data_parallel_for(const Grid& grid, const Args& args,
                                                 std::ostream& err) {
   const RunConfig& config = grid.cells.front().config;
-  const DistributedEnv env = distributed_env();
   const bool wanted = config.run.get_bool("distributed");
-  if (!wanted && env.launcher == "srun" && env.world_size > 1) {
-    throw std::runtime_error(absl::StrFormat(
-        "srun started %d tasks of this command, but [run] distributed is false: each would "
-        "train the same cells. Set run.distributed=true to train each cell across them, or "
-        "start one task",
-        env.world_size));
+  const char* world = std::getenv("WORLD_SIZE");  // torchrun's launch enables it
+  if (!wanted && (world == nullptr || std::string(world) == "1")) {
+    const char* tasks = std::getenv("SLURM_NTASKS");
+    if (world == nullptr && tasks != nullptr && std::getenv("SLURM_PROCID") != nullptr &&
+        std::string(tasks) != "1") {
+      throw std::runtime_error(absl::StrFormat(
+          "srun started %s tasks of this command, but [run] distributed is false: each would "
+          "train the same cells. Set run.distributed=true to train each cell across them, or "
+          "start one task",
+          tasks));
+    }
+    return nullptr;
   }
-  if (!wanted && env.world_size == 1) return nullptr;
+  const DistributedEnv env = distributed_env();
   if (args.jobs > 1) {
     throw std::runtime_error(
         "--jobs runs cells side by side; a data-parallel run trains one "

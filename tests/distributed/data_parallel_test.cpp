@@ -24,6 +24,7 @@
 
 #include "record/record_io.h"
 #include "support/builtin_plugins.h"
+#include "support/cli_runner.h"
 
 extern char** environ;
 
@@ -319,6 +320,32 @@ TEST(DataParallel, ASigtermToOneProcessStopsTheGroupAtOneStepAndItResumesExactly
   const auto a = weights_under(dir.file("whole")), b = weights_under(dir.file("stopped"));
   ASSERT_FALSE(a.empty());
   EXPECT_EQ(max_difference(a, b), 0.0) << "a resumed group must end where an unbroken one does";
+}
+
+TEST(DataParallel, CombinationsThatCannotWorkAreErrors) {
+  testing::TempDir dir;
+  const std::string config = write_config(dir, "name = \"test_plain_cnn\"");
+  std::string out, err;
+  const std::vector<std::string> plugins = {"--plugin-path", NEUROREG_SUPPORT_PLUGIN_DIR};
+  auto run = [&](std::vector<std::string> args) {
+    args.push_back("run.output_dir=" + dir.file("runs"));
+    args.insert(args.end(), plugins.begin(), plugins.end());
+    return testing::cli(args, &out, &err);
+  };
+  EXPECT_EQ(run({"train", config, "--jobs", "2"}), 1);
+  EXPECT_NE(err.find("drop --jobs"), std::string::npos) << err;
+  EXPECT_EQ(run({"train", config, "--executor", "slurm", "--dry-run"}), 1);
+  EXPECT_NE(err.find("launch a data-parallel run with srun"), std::string::npos) << err;
+  // Two srun tasks of a run that is not data-parallel would train the same cells.
+  setenv("SLURM_NTASKS", "2", 1);
+  setenv("SLURM_PROCID", "0", 1);
+  EXPECT_EQ(run({"train", config, "run.distributed=false"}), 1);
+  unsetenv("SLURM_NTASKS");
+  unsetenv("SLURM_PROCID");
+  EXPECT_NE(err.find("srun started 2 tasks of this command, but [run] distributed is false"),
+            std::string::npos)
+      << err;
+  EXPECT_FALSE(fs::exists(dir.file("runs"))) << "nothing may be written";
 }
 
 TEST(DataParallel, ReadsTorchrunAndSrunEnvironments) {
