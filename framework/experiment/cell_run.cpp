@@ -207,6 +207,20 @@ CellResult read_cell(const Grid& grid, const GridCell& cell, const Registry& reg
   return result;
 }
 
+// The cell's device; data-parallel on GPUs, process LOCAL_RANK takes GPU
+// LOCAL_RANK (modulo the GPUs it sees), as torchrun's convention has it.
+torch::Device cell_device(const RunConfig& config, const RunOverrides& overrides,
+                          const DataParallel* parallel) {
+  torch::Device device =
+      select_device(overrides.device.empty() ? config.run.get_string("device") : overrides.device);
+  if (device.is_cuda() && parallel != nullptr && parallel->world_size() > 1) {
+    const int gpus = static_cast<int>(torch::cuda::device_count());
+    device = torch::Device(torch::kCUDA,
+                           static_cast<c10::DeviceIndex>(parallel->env().local_rank % gpus));
+  }
+  return device;
+}
+
 // The part of run_cell that works in the locked folder.
 // Data-parallel, only rank 0 writes (`writes`); the others train their share.
 CellResult train_and_evaluate(const Grid& grid, const GridCell& cell, CellState state,
@@ -373,8 +387,7 @@ CellResult run_cell(const Grid& grid, const GridCell& cell, const Registry& regi
         parallel->from_rank0("cell " + cell.id, std::to_string(static_cast<int>(state)))));
     if (!writes) {
       if (state != CellState::kMissing && state != CellState::kInterrupted) return {};
-      const torch::Device device = select_device(
-          overrides.device.empty() ? config.run.get_string("device") : overrides.device);
+      const torch::Device device = cell_device(config, overrides, parallel);
       const int threads = configure_threads(overrides.threads >= 0
                                                 ? overrides.threads
                                                 : static_cast<int>(config.run.get_int("threads")));
@@ -391,8 +404,7 @@ CellResult run_cell(const Grid& grid, const GridCell& cell, const Registry& regi
         false);
     return done;
   }
-  const torch::Device device =
-      select_device(overrides.device.empty() ? config.run.get_string("device") : overrides.device);
+  const torch::Device device = cell_device(config, overrides, parallel);
   const int threads = configure_threads(
       overrides.threads >= 0 ? overrides.threads : static_cast<int>(config.run.get_int("threads")));
   const fs::path dir = cell_dir(grid, cell);
