@@ -73,6 +73,35 @@ torch::Tensor oracle_similarity(const torch::Tensor& oracle, const torch::Tensor
   return s.to(torch::kFloat);
 }
 
+double leave_one_out_oracle_r(const torch::Tensor& oracle, const torch::Tensor& weights,
+                              const torch::Tensor& similarity) {
+  check_oracle(oracle, "leave_one_out_oracle_r");
+  check_weights(weights, oracle.size(2), "leave_one_out_oracle_r");
+  const int64_t images = oracle.size(0), repeats = oracle.size(1), trials = images * repeats;
+  const torch::Tensor e = trial_embeddings(oracle, weights).to(torch::kDouble);  // I×T×D
+  // v_it = Σ_{u≠t} e_iu; S_oracle without trials t and t' is v_it·v_jt'/(T−1)².
+  const torch::Tensor v = (e.sum(1, /*keepdim=*/true) - e).reshape({trials, -1});
+  const double scale = 1.0 / static_cast<double>((repeats - 1) * (repeats - 1));
+  const torch::Tensor reference = v.matmul(v.t()) * scale;
+  const torch::Tensor image = torch::arange(images).repeat_interleave(repeats);
+  torch::Tensor values;
+  if (similarity.dim() == 2 && similarity.size(0) == trials && similarity.size(1) == trials) {
+    values = similarity.to(torch::kDouble);
+  } else if (similarity.dim() == 2 && similarity.size(0) == images &&
+             similarity.size(1) == images) {
+    values = similarity.to(torch::kDouble).index({image.unsqueeze(1), image.unsqueeze(0)});
+  } else {
+    throw std::invalid_argument("leave_one_out_oracle_r: similarity must be " +
+                                std::to_string(trials) + "² (trials) or " + std::to_string(images) +
+                                "² (images), got " + c10::str(similarity.sizes()));
+  }
+  const torch::Tensor different = image.unsqueeze(1) != image.unsqueeze(0);
+  torch::Tensor x = values.masked_select(different), y = reference.masked_select(different);
+  x = x - x.mean();
+  y = y - y.mean();
+  return (x.dot(y) / (x.norm() * y.norm())).item<double>();
+}
+
 torch::Tensor scan_fluctuation(const std::vector<torch::Tensor>& oracle_similarities) {
   if (oracle_similarities.size() < 2) {
     throw std::invalid_argument("scan_fluctuation needs at least 2 scans");

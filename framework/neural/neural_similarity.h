@@ -34,6 +34,15 @@ torch::Tensor data_embeddings(const torch::Tensor& responses, const torch::Tenso
 /// (centred by the mean over all I·T trials), leaving out a trial with itself.
 torch::Tensor oracle_similarity(const torch::Tensor& oracle, const torch::Tensor& weights);
 
+/// Fig. 1D as the paper draws it: r between the similarity of two trials
+/// (i,t) and (j,t') of different oracle images and S_oracle of i and j from
+/// their other repeats, (Σ_{u≠t} e_iu)·(Σ_{v≠t'} e_jv)/(T−1)², over every
+/// such pair, so that a trial is never scored against itself. `similarity`
+/// is either I·T × I·T over trials (single-trial S_data, trials image-major)
+/// or I×I over images (S_model: one value for every trial pair of i and j).
+double leave_one_out_oracle_r(const torch::Tensor& oracle, const torch::Tensor& weights,
+                              const torch::Tensor& similarity);
+
 /// Eq. 4: ΔS_scan, each scan's S_oracle minus the mean over scans, for the
 /// pairs i < j (the diagonal is the repeat term's business). H×I(I−1)/2.
 torch::Tensor scan_fluctuation(const std::vector<torch::Tensor>& oracle_similarities);

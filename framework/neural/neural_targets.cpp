@@ -120,6 +120,8 @@ NeuralTargets neural_targets(const std::vector<std::string>& scan_dirs,
     repeat_fluctuations.push_back(repeat_fluctuation(oracle, w));
     const PairValues pairs = oracle_pairs(oracle, w, s_oracle);
     sr.r_data_oracle = correlation(pairs.single, pairs.reference);
+    const torch::Tensor e_trials = data_embeddings(oracle.reshape({images * repeats, -1}), w);
+    sr.r_data_oracle_loo = leave_one_out_oracle_r(oracle, w, e_trials.matmul(e_trials.t()));
     if (h == 0) {
       report.s_oracle = s_oracle;
       report.single_trial_pairs = pairs.single;
@@ -144,6 +146,7 @@ NeuralTargets neural_targets(const std::vector<std::string>& scan_dirs,
           data_embeddings(predict(model, scan, oracle_index.select(1, 0), true), wv);
       s_model = e_oracle.matmul(e_oracle.t());
       sr.r_model_oracle = upper_correlation(s_model, s_oracle);
+      sr.r_model_oracle_loo = leave_one_out_oracle_r(oracle, w, s_model);
       if (h == 0) {
         report.s_model = s_model;
         const torch::Tensor upper = torch::ones_like(s_model, torch::kBool).triu(1);
@@ -178,7 +181,11 @@ NeuralTargets neural_targets(const std::vector<std::string>& scan_dirs,
   if (s_oracles.size() >= 2 && same_oracle)
     report.scan_fluctuation = scan_fluctuation(s_oracles).flatten();
   report.r_data_oracle = mean_over(report.scans, &ScanReport::r_data_oracle);
-  if (!models.empty()) report.r_model_oracle = mean_over(report.scans, &ScanReport::r_model_oracle);
+  report.r_data_oracle_loo = mean_over(report.scans, &ScanReport::r_data_oracle_loo);
+  if (!models.empty()) {
+    report.r_model_oracle = mean_over(report.scans, &ScanReport::r_model_oracle);
+    report.r_model_oracle_loo = mean_over(report.scans, &ScanReport::r_model_oracle_loo);
+  }
 
   NeuralTargets targets;
   targets.data.stimuli = stimuli.to(torch::kFloat);

@@ -9,9 +9,11 @@
 // the neuron's single-trial test correlation, floored at 0). Scans must show
 // the same images; their embeddings are averaged (S is the mean over scans).
 //
-// Quality, on the oracle images: r(S_data, S_oracle) over single-trial pairs
-// of different images (Fig. 1D's grey cloud; paper 0.39) and r(S_model,
-// S_oracle) over image pairs (paper 0.73). Simulated scans hold
+// Quality, on the oracle images, two ways: r(S_data, S_oracle) over
+// single-trial pairs of different images, against S_oracle from the other
+// repeats (leave-one-out: the paper's Fig. 1D, 0.39) and from all repeats;
+// r(S_model, S_oracle) over image pairs (all repeats: the paper's 0.73) and
+// per trial pair against the leave-one-out S_oracle. Simulated scans hold
 // truth/responses.npy (noise-free); then every similarity is also scored
 // against S_true, on the oracle images and on the target's own stimuli.
 #pragma once
@@ -34,6 +36,10 @@ struct ScanReport {
   int64_t neurons = 0;
   double r_data_oracle = 0;
   double r_model_oracle = NAN;  ///< NaN without a model
+  /// The same against S_oracle from the other repeats (leave-one-out, as
+  /// the paper's Fig. 1D: a trial is never scored against itself).
+  double r_data_oracle_loo = 0;
+  double r_model_oracle_loo = NAN;
   double r_oracle_truth = NAN;  ///< NaN without truth
   double r_data_truth = NAN;
   double r_model_truth = NAN;
@@ -50,7 +56,7 @@ struct TargetReport {
   std::vector<ScanReport> scans;
   /// Means over scans of the per-scan values (NaN where any scan lacks one).
   double r_data_oracle = 0, r_model_oracle = NAN, r_oracle_truth = NAN, r_data_truth = NAN,
-         r_model_truth = NAN;
+         r_model_truth = NAN, r_data_oracle_loo = 0, r_model_oracle_loo = NAN;
   /// On the targets themselves (averaged over scans, every pair of distinct
   /// target stimuli) against the truth averaged alike; NaN without truth.
   double r_target_data_truth = NAN, r_target_model_truth = NAN;

@@ -73,6 +73,55 @@ TEST(OracleSimilarity, IsTheMeanTrialSimilarityLeavingOutATrialWithItself) {
   }
 }
 
+TEST(LeaveOneOutOracleR, MatchesTheDefinitionComputedPairByPair) {
+  torch::manual_seed(3);
+  const int64_t images = 4, repeats = 3, neurons = 6;
+  const torch::Tensor oracle = torch::rand({images, repeats, neurons}, torch::kDouble) +
+                               torch::rand({images, 1, neurons}, torch::kDouble);
+  const torch::Tensor w = torch::rand({neurons}, torch::kDouble) + 0.5;
+  // Each trial an image of Eq. 2, centred over all I·T trials, one by one.
+  std::vector<std::vector<torch::Tensor>> e(images, std::vector<torch::Tensor>(repeats));
+  torch::Tensor mean = torch::zeros({neurons}, torch::kDouble);
+  for (int64_t i = 0; i < images; ++i)
+    for (int64_t t = 0; t < repeats; ++t) mean += oracle[i][t] * w / (images * repeats);
+  for (int64_t i = 0; i < images; ++i) {
+    for (int64_t t = 0; t < repeats; ++t) {
+      const torch::Tensor c = oracle[i][t] * w - mean;
+      e[i][t] = c / c.norm();
+    }
+  }
+  const torch::Tensor s_model = torch::rand({images, images}, torch::kDouble);
+  std::vector<double> single, model, reference;
+  for (int64_t i = 0; i < images; ++i) {
+    for (int64_t t = 0; t < repeats; ++t) {
+      for (int64_t j = 0; j < images; ++j) {
+        if (j == i) continue;
+        for (int64_t u = 0; u < repeats; ++u) {
+          double sum = 0;  // S_oracle of i and j without trials t and u
+          for (int64_t a = 0; a < repeats; ++a) {
+            for (int64_t b = 0; b < repeats; ++b) {
+              if (a != t && b != u) sum += e[i][a].dot(e[j][b]).item<double>();
+            }
+          }
+          reference.push_back(sum / ((repeats - 1) * (repeats - 1)));
+          single.push_back(e[i][t].dot(e[j][u]).item<double>());
+          model.push_back(s_model[i][j].item<double>());
+        }
+      }
+    }
+  }
+  auto pearson = [](const std::vector<double>& x, const std::vector<double>& y) {
+    const torch::Tensor a = torch::tensor(x, torch::kDouble), b = torch::tensor(y, torch::kDouble);
+    const torch::Tensor ca = a - a.mean(), cb = b - b.mean();
+    return (ca.dot(cb) / (ca.norm() * cb.norm())).item<double>();
+  };
+  const torch::Tensor flat = data_embeddings(oracle.reshape({images * repeats, -1}), w);
+  EXPECT_NEAR(leave_one_out_oracle_r(oracle, w, flat.matmul(flat.t())), pearson(single, reference),
+              1e-6);
+  EXPECT_NEAR(leave_one_out_oracle_r(oracle, w, s_model), pearson(model, reference), 1e-6);
+  EXPECT_THROW(leave_one_out_oracle_r(oracle, w, torch::zeros({5, 5})), std::invalid_argument);
+}
+
 TEST(Fluctuations, AreDeviationsFromTheScanMeanAndFromTheOracleDiagonal) {
   const torch::Tensor a =
       torch::tensor({{1.0f, 0.2f, 0.4f}, {0.2f, 1.0f, 0.6f}, {0.4f, 0.6f, 1.0f}});

@@ -9,6 +9,7 @@
 #include <map>
 #include <sstream>
 
+#include "neural/neural_report.h"
 #include "neural/neural_targets.h"
 #include "neural/recordings.h"
 #include "support/builtin_plugins.h"
@@ -80,6 +81,13 @@ TEST(NeuralTargets, AverageScansIntoAValidDataTargetAndScoreItAgainstTheTruth) {
   EXPECT_GT(report.r_data_oracle, 0.0);
   EXPECT_LT(report.r_data_oracle, 1.0);
   EXPECT_GT(report.r_oracle_truth, report.r_data_truth);
+  // Leave-one-out drops each trial's share of its own reference: lower, as in Fig. 1D.
+  EXPECT_GT(report.r_data_oracle_loo, -1.0);
+  EXPECT_LT(report.r_data_oracle_loo, report.r_data_oracle);
+  const std::string text = format_target_report(report);
+  EXPECT_NE(text.find("paper (Li et al., Fig. 1D)          0.390              -"),
+            std::string::npos)
+      << text;
   EXPECT_GT(report.r_target_data_truth, 0.0);
   EXPECT_LT(report.r_target_data_truth, 1.0);
   EXPECT_NE(back.provenance.find("averaged over 2 scans"), std::string::npos);
