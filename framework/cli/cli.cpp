@@ -133,6 +133,10 @@ options:
                         gets 8 × N channels); default 16
   --epochs N            neural fit: most epochs (default 40; early stopping ends most sooner)
   --models DIR          neural target: the folder 'neural fit --out' wrote
+  --normalise N         neural target: std (default: each neuron's responses divided by its
+                        standard deviation, as the models are fitted) or none (as recorded)
+  --truth DIR           neural target: the noise-free truth as DIR/<scan name>/responses.npy
+                        (default: each scan's truth/responses.npy, as simulated scans have)
   --config FILE         eval: the evaluation config (configs/reduced/fig5_adversarial.toml, ...)
   --torchscript FILE    export: where to write the TorchScript model
 
@@ -223,6 +227,13 @@ std::string parse_args(int argc, char** argv, Args& args) {
       if (!value(args.torchscript)) return "--torchscript needs a file to write";
     } else if (arg == "--models") {
       if (!value(args.neural.models)) return "--models needs a folder";
+    } else if (arg == "--normalise") {
+      if (!value(args.neural.normalise) ||
+          (args.neural.normalise != "std" && args.neural.normalise != "none")) {
+        return "--normalise needs std or none";
+      }
+    } else if (arg == "--truth") {
+      if (!value(args.neural.truth)) return "--truth needs a folder";
     } else if (arg == "--dataset") {
       if (!value(args.neural.dataset)) return "--dataset needs a dataset plugin name";
     } else if (arg == "--jobs") {
@@ -313,7 +324,8 @@ const std::map<std::string, std::set<std::string>>& command_flags() {
         "--seed"}},
       {"neural fit",
        {"--plugin-path", "--threads", "--out", "--core", "--features", "--epochs", "--seed"}},
-      {"neural target", {"--plugin-path", "--threads", "--out", "--models"}},
+      {"neural target",
+       {"--plugin-path", "--threads", "--out", "--models", "--normalise", "--truth"}},
       {"neural bench",
        {"--plugin-path", "--threads", "--rounds", "--features", "--stimuli", "--neurons",
         "--scans"}},

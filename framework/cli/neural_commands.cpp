@@ -152,7 +152,7 @@ int fit_command(const NeuralArgs& args, const std::vector<std::string>& scans, s
     write_neuron_table(m, scan.unit_ids, (folder / "neurons.tsv").string());
     // Simulated scans: the noise-free truth's own single-trial correlation,
     // the most any model can reach.
-    const torch::Tensor truth = read_truth(scan, dir);
+    const torch::Tensor truth = read_truth(scan, truth_file(dir));
     const double truth_r =
         truth.defined() ? neuron_correlations(truth.index_select(0, oracle.flatten()),
                                               scan.responses.index_select(0, oracle.flatten()))
@@ -189,8 +189,17 @@ int target_command(const NeuralArgs& args, const std::vector<std::string>& scans
   out << absl::StrFormat("target: %d scans%s\n", scans.size(),
                          models.empty() ? " (no --models: neural_data only)" : "")
       << std::flush;
+  TargetOptions options;
+  options.normalise = args.normalise;
+  options.truth_dir = args.truth;
+  options.command = "neuroreg neural target --out " + args.out;
+  if (!args.models.empty()) options.command += " --models " + args.models;
+  options.command += " --normalise " + args.normalise;
+  if (!args.truth.empty()) options.command += " --truth " + args.truth;
+  for (const std::string& scan : scans) options.command += " " + scan;
+  describe_normalisation(args.normalise);  // a wrong value fails before any scan is read
   TargetReport report;
-  const NeuralTargets targets = neural_targets(scans, models, report, out);
+  const NeuralTargets targets = neural_targets(scans, models, report, out, options);
   const fs::path root(args.out);
   sdk::save_similarity_target(targets.data, (root / "data").string());
   if (!models.empty()) sdk::save_similarity_target(targets.model, (root / "model").string());

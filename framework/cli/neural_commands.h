@@ -25,6 +25,8 @@ struct NeuralArgs {
   int epochs = 40;
   // target
   std::string models;
+  std::string normalise = "std";
+  std::string truth;
 };
 
 /// `neural bench`: fitting steps per core and target building against a GEMM.

@@ -29,8 +29,9 @@ std::vector<double> to_vector(const torch::Tensor& t) {
 
 std::string format_target_report(const TargetReport& r) {
   std::string text = absl::StrFormat(
-      "neural targets: %d stimuli shown once, %d scans, %d oracle images × %d repeats\n\n",
-      r.stimuli, r.scans.size(), r.oracle_images, r.repeats);
+      "neural targets: %d stimuli shown once, %d scans, %d oracle images × %d repeats\n"
+      "normalisation: %s\n\n",
+      r.stimuli, r.scans.size(), r.oracle_images, r.repeats, r.normalisation);
   if (r.scans.front().metrics.test_correlation.defined() ||
       !std::isnan(r.scans.front().truth_test_correlation)) {
     text +=
@@ -82,8 +83,9 @@ std::string format_target_report(const TargetReport& r) {
   oracle_row("paper (Li et al., Fig. 1D)", 0.39, NAN, NAN, 0.73);
   if (std::isnan(r.r_oracle_truth)) {
     text +=
-        "\nno noise-free truth: looked for truth/responses.npy in each scan folder (simulated "
-        "scans hold one)\n";
+        "\nno noise-free truth (simulated scans hold one; --truth DIR names another place): "
+        "looked for\n";
+    for (const std::string& file : r.truth_files) text += "  " + file + "\n";
   } else {
     text += "\nagainst the noise-free truth S_true (simulated scans; all repeats):\n";
     text += absl::StrFormat("  %-24s %15s %15s %15s\n", "scan", "r(oracle,true)", "r(data,true)",

@@ -72,9 +72,22 @@ double mean_over(const std::vector<ScanReport>& scans, Member member) {
 
 }  // namespace
 
+std::string describe_normalisation(const std::string& normalise) {
+  if (normalise == "std") {
+    return "responses divided by each neuron's standard deviation (meta/statistics, floored at "
+           "1% of the mean over neurons), as the models are fitted (--normalise std)";
+  }
+  if (normalise == "none") return "responses as recorded (--normalise none)";
+  throw std::invalid_argument("--normalise must be std or none, got '" + normalise + "'");
+}
+
 NeuralTargets neural_targets(const std::vector<std::string>& scan_dirs,
                              const std::vector<std::shared_ptr<PredictiveModel>>& models,
-                             TargetReport& report, std::ostream& log) {
+                             TargetReport& report, std::ostream& log,
+                             const TargetOptions& options) {
+  report.normalisation = describe_normalisation(options.normalise);
+  const bool recorded_units = options.normalise == "none";
+  report.truth_files.clear();
   if (scan_dirs.empty()) throw std::invalid_argument("neural targets: no scan folders given");
   if (!models.empty() && models.size() != scan_dirs.size()) {
     throw std::invalid_argument(
@@ -91,7 +104,14 @@ NeuralTargets neural_targets(const std::vector<std::string>& scan_dirs,
     const std::string& dir = scan_dirs[h];
     log << absl::StrFormat("  scan %d/%d: %s\n", h + 1, scan_dirs.size(), dir) << std::flush;
     const Scan raw = read_scan(dir);
-    const Scan scan = normalized(raw);
+    Scan scan = normalized(raw);
+    // The models take normalised inputs and predict normalised responses;
+    // in recorded units responses are raw and predictions scaled back.
+    const torch::Tensor unit = response_scale(raw);
+    if (recorded_units) scan.responses = raw.responses.to(scan.responses.dtype());
+    auto in_units = [&](const torch::Tensor& predicted) {
+      return recorded_units ? predicted * unit.to(predicted.dtype()) : predicted;
+    };
     ScanReport sr;
     sr.dir = dir;
     sr.neurons = scan.responses.size(1);
@@ -138,12 +158,13 @@ NeuralTargets neural_targets(const std::vector<std::string>& scan_dirs,
             dir, sr.neurons, h + 1, model.neurons()));
       }
       const torch::Tensor predicted =
-          predict(model, scan, oracle_index.flatten()).view({images, repeats, -1});
+          in_units(predict(model, scan, oracle_index.flatten())).view({images, repeats, -1});
       sr.metrics = neuron_metrics(predicted, oracle);
       const torch::Tensor wv = w * sr.metrics.test_correlation.clamp_min(0);  // Eq. 6
-      model_e.push_back(data_embeddings(predict(model, scan, trials, /*mean_behavior=*/true), wv));
+      model_e.push_back(
+          data_embeddings(in_units(predict(model, scan, trials, /*mean_behavior=*/true)), wv));
       const torch::Tensor e_oracle =
-          data_embeddings(predict(model, scan, oracle_index.select(1, 0), true), wv);
+          data_embeddings(in_units(predict(model, scan, oracle_index.select(1, 0), true)), wv);
       s_model = e_oracle.matmul(e_oracle.t());
       sr.r_model_oracle = upper_correlation(s_model, s_oracle);
       sr.r_model_oracle_loo = leave_one_out_oracle_r(oracle, w, s_model);
@@ -155,7 +176,10 @@ NeuralTargets neural_targets(const std::vector<std::string>& scan_dirs,
       }
     }
 
-    const torch::Tensor truth = read_truth(scan, dir);
+    const std::string truth_path = truth_file(dir, options.truth_dir);
+    report.truth_files.push_back(truth_path);
+    torch::Tensor truth = read_truth(raw, truth_path);
+    if (truth.defined() && recorded_units) truth = truth * unit.to(truth.dtype());
     if (truth.defined()) {
       const torch::Tensor e_true = data_embeddings(truth.index({oracle_index}).mean(1), w);
       const torch::Tensor s_true = e_true.matmul(e_true.t());
@@ -196,6 +220,12 @@ NeuralTargets neural_targets(const std::vector<std::string>& scan_dirs,
       report.stimuli, report.oracle_images, report.repeats, scan_dirs.size());
   std::string sources;
   for (const std::string& dir : scan_dirs) sources += "  " + dir + "\n";
+  sources +=
+      "normalisation: " + report.normalisation +
+      "\nweights: w_a = SNR of each neuron on the oracle repeats (Eq. 1)" +
+      (models.empty() ? std::string() : ", × v_a (the model's test correlation) for S_model") +
+      "\n";
+  if (!options.command.empty()) sources += "command: " + options.command + "\n";
   targets.data.provenance =
       "neural_data: S_data (Eq. 2) of single trials of " + scans_text + sources;
   if (!models.empty()) {

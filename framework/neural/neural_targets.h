@@ -50,7 +50,9 @@ struct ScanReport {
 };
 
 struct TargetReport {
-  int64_t stimuli = 0;  ///< non-oracle images in the targets
+  int64_t stimuli = 0;                   ///< non-oracle images in the targets
+  std::string normalisation;             ///< describe_normalisation() of the options
+  std::vector<std::string> truth_files;  ///< where the truth was looked for, per scan
   int64_t oracle_images = 0;
   int64_t repeats = 0;
   std::vector<ScanReport> scans;
@@ -74,6 +76,21 @@ struct TargetReport {
   torch::Tensor single_trial_pairs, single_trial_oracle, model_pairs, model_oracle;
 };
 
+/// How the targets are computed, beyond the scans and models.
+struct TargetOptions {
+  /// "std": each neuron's responses divided by its standard deviation
+  /// (response_scale) before Eq. 1-2, as the models are fitted; "none": the
+  /// recorded values (model predictions scaled back to them).
+  std::string normalise = "std";
+  /// Where the noise-free truth is: "" → <scan>/truth/responses.npy, else
+  /// <truth_dir>/<scan folder name>/responses.npy (truth_file).
+  std::string truth_dir;
+  std::string command;  ///< the command line, for provenance.txt
+};
+
+/// The normalisation in words, for reports and provenance.
+std::string describe_normalisation(const std::string& normalise);
+
 struct NeuralTargets {
   sdk::SimilarityTarget data;   ///< neural_data
   sdk::SimilarityTarget model;  ///< neural_model; empty without models
@@ -84,6 +101,7 @@ struct NeuralTargets {
 /// Progress goes to `log`.
 NeuralTargets neural_targets(const std::vector<std::string>& scan_dirs,
                              const std::vector<std::shared_ptr<PredictiveModel>>& models,
-                             TargetReport& report, std::ostream& log);
+                             TargetReport& report, std::ostream& log,
+                             const TargetOptions& options = {});
 
 }  // namespace neuroreg

@@ -183,6 +183,14 @@ void write_scan(const Scan& scan, const std::string& dir) {
   });
 }
 
+torch::Tensor response_scale(const Scan& scan) {
+  auto it = scan.statistics.find("responses");
+  if (it == scan.statistics.end()) {
+    throw std::invalid_argument("response_scale: the scan has no statistics for 'responses'");
+  }
+  return it->second.std.clamp_min(0.01 * it->second.std.mean().item<double>());
+}
+
 Scan normalized(const Scan& scan) {
   for (const char* kind : kKinds) {
     if (!scan.statistics.count(kind)) {
@@ -199,7 +207,7 @@ Scan normalized(const Scan& scan) {
   auto floored = [](const torch::Tensor& std) {
     return std.clamp_min(0.01 * std.mean().item<double>());
   };
-  out.responses = scan.responses / floored(scan.statistics.at("responses").std);
+  out.responses = scan.responses / response_scale(scan);
   out.behavior = scan.behavior / floored(scan.statistics.at("behavior").std);
   const Statistics& pupil = scan.statistics.at("pupil_center");
   out.pupil_center = (scan.pupil_center - pupil.mean) / floored(pupil.std);

@@ -62,6 +62,11 @@ void write_scan(const Scan& scan, const std::string& dir);
 /// std, pupil centre z-scored.
 Scan normalized(const Scan& scan);
 
+/// What normalized() divides each neuron's responses by: its standard
+/// deviation from meta/statistics, floored at 1% of the mean over neurons
+/// (so near-silent neurons are not blown up). A tensor of A values.
+torch::Tensor response_scale(const Scan& scan);
+
 /// Trial indices of the test tier (the oracle repeats) grouped by image:
 /// I×T, images by ascending frame_image_id, T the fewest repeats any image
 /// has (extra repeats are left out, so every image counts alike). Throws

@@ -125,8 +125,16 @@ std::vector<std::string> simulate_scans(const torch::Tensor& images, const ScanS
   return written;
 }
 
-torch::Tensor read_truth(const Scan& scan, const std::string& dir) {
-  const std::filesystem::path file = std::filesystem::path(dir) / "truth" / "responses.npy";
+std::string truth_file(const std::string& scan_dir, const std::string& truth_dir) {
+  namespace fs = std::filesystem;
+  if (truth_dir.empty()) return (fs::path(scan_dir) / "truth" / "responses.npy").string();
+  fs::path name = fs::path(scan_dir).filename();
+  if (name.empty()) name = fs::path(scan_dir).parent_path().filename();  // "scan/"
+  return (fs::path(truth_dir) / name / "responses.npy").string();
+}
+
+torch::Tensor read_truth(const Scan& scan, const std::string& path) {
+  const std::filesystem::path file(path);
   if (!std::filesystem::exists(file)) return {};
   const torch::Tensor truth = sdk::read_npy(file.string()).to(torch::kFloat);
   if (truth.dim() != 2 || truth.size(0) != scan.trials() ||
@@ -136,8 +144,7 @@ torch::Tensor read_truth(const Scan& scan, const std::string& dir) {
                              " noise-free responses (trials × neurons), got " +
                              c10::str(truth.sizes()));
   }
-  const Statistics& stats = scan.statistics.at("responses");
-  return truth / stats.std.clamp_min(0.01 * stats.std.mean().item<double>());
+  return truth / response_scale(scan);
 }
 
 }  // namespace neuroreg

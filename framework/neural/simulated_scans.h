@@ -43,10 +43,14 @@ struct ScanSimulation {
 std::vector<std::string> simulate_scans(const torch::Tensor& images, const ScanSimulation& sim,
                                         const std::string& out_dir, std::ostream& log);
 
-/// The noise-free responses of a simulated scan folder `dir` (its
-/// truth/responses.npy), scaled like normalized(scan)'s responses; undefined
-/// when the folder has none (real recordings). Throws naming the file when
-/// its shape does not match the scan.
-torch::Tensor read_truth(const Scan& scan, const std::string& dir);
+/// Where the noise-free responses of the scan at `scan_dir` are: its
+/// truth/responses.npy, or with `truth_dir` <truth_dir>/<scan folder
+/// name>/responses.npy.
+std::string truth_file(const std::string& scan_dir, const std::string& truth_dir = "");
+
+/// The noise-free responses in `file` (see truth_file), scaled like
+/// normalized(scan)'s responses; undefined when there is no such file (real
+/// recordings). Throws naming the file when its shape does not match the scan.
+torch::Tensor read_truth(const Scan& scan, const std::string& file);
 
 }  // namespace neuroreg

@@ -2,9 +2,11 @@
 #include "cli/neural_commands.h"
 
 #include <gtest/gtest.h>
+#include <neuroreg/sdk/target.h>
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "report/report_tools.h"
@@ -81,6 +83,65 @@ TEST(NeuralCommands, AMissingModelOrAnUnknownCoreIsAClearError) {
             "neuroreg: error: unknown core 'vgg'; expected one of: paper_cnn, "
             "rotation_equivariant, regular_cnn\n");
   EXPECT_FALSE(std::filesystem::exists(dir.file("m")));
+}
+
+std::string text_of(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(NeuralCommands, TargetStatesItsNormalisationAndFindsATruthWhereItIsTold) {
+  namespace fs = std::filesystem;
+  testing::TempDir dir;
+  std::ostringstream log;
+  const std::vector<std::string> scans =
+      testing::simulate_tiny_scans(dir.file("rec"), 40, 4, 3, 10, 2.0, log);
+  std::string out, err;
+  ASSERT_EQ(cli({"neural", "target", "--out", dir.file("std"), scans[0]}, &out, &err), 0) << err;
+  const std::string std_provenance = text_of(dir.file("std/data/provenance.txt"));
+  EXPECT_NE(std_provenance.find("normalisation: responses divided by each neuron's standard "
+                                "deviation"),
+            std::string::npos)
+      << std_provenance;
+  EXPECT_NE(std_provenance.find("command: neuroreg neural target --out " + dir.file("std") +
+                                " --normalise std " + scans[0]),
+            std::string::npos)
+      << std_provenance;
+  EXPECT_NE(out.find("against the noise-free truth"), std::string::npos) << out;
+
+  // The truth moved elsewhere: not found, saying where it looked; then named.
+  const std::string elsewhere = dir.file("truths/" + fs::path(scans[0]).filename().string());
+  fs::create_directories(elsewhere);
+  fs::rename(scans[0] + "/truth/responses.npy", elsewhere + "/responses.npy");
+  ASSERT_EQ(cli({"neural", "target", "--out", dir.file("none"), "--normalise", "none", scans[0]},
+                &out, &err),
+            0)
+      << err;
+  EXPECT_NE(out.find("normalisation: responses as recorded (--normalise none)"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("no noise-free truth (simulated scans hold one; --truth DIR names another "
+                     "place): looked for\n  " +
+                     scans[0] + "/truth/responses.npy\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(text_of(dir.file("none/data/provenance.txt")).find("(--normalise none)"),
+            std::string::npos);
+  // Recorded units weigh neurons otherwise: another target.
+  const torch::Tensor a = sdk::load_similarity_target(dir.file("std/data")).embeddings;
+  const torch::Tensor b = sdk::load_similarity_target(dir.file("none/data")).embeddings;
+  EXPECT_FALSE(torch::allclose(a.matmul(a.t()), b.matmul(b.t()), 1e-3, 1e-3));
+  ASSERT_EQ(
+      cli({"neural", "target", "--out", dir.file("told"), "--truth", dir.file("truths"), scans[0]},
+          &out, &err),
+      0)
+      << err;
+  EXPECT_NE(out.find("against the noise-free truth"), std::string::npos) << out;
+  EXPECT_EQ(cli({"neural", "target", "--out", dir.file("x"), "--normalise", "zscore", scans[0]},
+                &out, &err),
+            2);
+  EXPECT_NE(err.find("--normalise needs std or none"), std::string::npos) << err;
 }
 
 }  // namespace
