@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 #include <vector>
 
 #include "neural/fit.h"
@@ -75,6 +76,45 @@ void bench_fitting(const NeuralBenchSettings& s, std::ostream& out) {
   }
 }
 
+// The default core's step at each thread count from 1 to every core, in
+// interleaved rounds: which count `neural fit --threads` should take here.
+void bench_fit_threads(const NeuralBenchSettings& s, std::ostream& out) {
+  constexpr int64_t kBatch = 64;
+  const int most = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int before = at::get_num_threads();
+  torch::manual_seed(0);
+  const torch::Tensor images = torch::randn({kBatch, 1, 36, 64});
+  const torch::Tensor behavior = torch::randn({kBatch, 3});
+  const torch::Tensor pupil = torch::randn({kBatch, 2});
+  const torch::Tensor responses = torch::poisson(torch::full({kBatch, s.fit_neurons}, 0.3));
+  ModelSettings settings;
+  auto model = std::make_shared<PredictiveModel>(settings, s.fit_neurons, 36, 64, 3);
+  torch::optim::Adam optimizer(model->parameters());
+  std::vector<std::vector<double>> step_ms(most);
+  for (int round = 0; round < s.rounds; ++round) {
+    for (int threads = 1; threads <= most; ++threads) {
+      at::set_num_threads(threads);
+      fit_step(*model, optimizer, images, behavior, pupil, responses);  // settle the pool
+      const auto start = Clock::now();
+      for (int i = 0; i < s.steps_per_round; ++i)
+        fit_step(*model, optimizer, images, behavior, pupil, responses);
+      step_ms[threads - 1].push_back(ms_since(start) / s.steps_per_round);
+    }
+  }
+  at::set_num_threads(before);
+  out << absl::StrFormat("\nfitting threads: %s step, median of %d interleaved rounds\n",
+                         settings.core, s.rounds);
+  int fastest = 1;
+  for (int threads = 1; threads <= most; ++threads) {
+    const double ms = median(step_ms[threads - 1]);
+    if (ms < median(step_ms[fastest - 1])) fastest = threads;
+    out << absl::StrFormat("  %2d thread%s %8.1f ms/step  %5.2f× of 1 thread\n", threads,
+                           threads == 1 ? " " : "s", ms, ms / median(step_ms[0]));
+  }
+  out << absl::StrFormat("  fastest here: %d (neural fit --threads %d; 0, the default, is %d)\n",
+                         fastest, fastest, most);
+}
+
 void bench_target(const NeuralBenchSettings& s, std::ostream& out) {
   constexpr int64_t kOracle = 100, kRepeats = 10;
   out << absl::StrFormat("\ntarget: %d stimuli × %d scans × %d neurons\n", s.stimuli, s.scans,
@@ -127,6 +167,7 @@ void bench_clustering(std::ostream& out) {
 
 void run_neural_bench(const NeuralBenchSettings& settings, std::ostream& out) {
   bench_fitting(settings, out);
+  bench_fit_threads(settings, out);
   bench_target(settings, out);
   bench_clustering(out);
 }
