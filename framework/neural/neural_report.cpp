@@ -112,9 +112,10 @@ std::string format_target_report(const TargetReport& r) {
               : "  ΔS_scan   (Eq. 4): needs 2 or more scans of the same oracle images\n";
   if (!std::isnan(r.r_target_data_truth)) {
     text += absl::StrFormat(
-        "\nthe targets against the truth, over all pairs of the %d stimuli (averaged over "
-        "scans):\n  r(S_data, S_true) = %s   r(S_model, S_true) = %s\n",
-        r.stimuli, value(r.r_target_data_truth), value(r.r_target_model_truth));
+        "\nthe targets against the truth, over all pairs of their %d images (%d shown once, %d "
+        "oracle; averaged over scans):\n  r(S_data, S_true) = %s   r(S_model, S_true) = %s\n",
+        r.stimuli + r.oracle_images, r.stimuli, r.oracle_images, value(r.r_target_data_truth),
+        value(r.r_target_model_truth));
   }
   return text;
 }

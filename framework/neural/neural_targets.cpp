@@ -98,6 +98,7 @@ NeuralTargets neural_targets(const std::vector<std::string>& scan_dirs,
   torch::Tensor oracle_ids;
   bool same_oracle = true;
   torch::Tensor stimuli, image_ids;
+  int64_t once_rows = 0;
   bool all_truth = true;
   report.scans.clear();
   for (size_t h = 0; h < scan_dirs.size(); ++h) {
@@ -120,15 +121,20 @@ NeuralTargets neural_targets(const std::vector<std::string>& scan_dirs,
     const torch::Tensor oracle = scan.responses.index({oracle_index});  // I×T×A
     const torch::Tensor w = snr_weights(oracle);
 
-    const torch::Tensor trials = once_trials(scan);
+    // The target's rows: every image shown once (by frame_image_id), then
+    // every oracle image (its first repeat: a single trial like the others).
+    const torch::Tensor once = once_trials(scan);
+    const torch::Tensor trials = torch::cat({once, oracle_index.select(1, 0)});
     const torch::Tensor ids = scan.frame_image_id.index_select(0, trials);
     if (!image_ids.defined()) {
       image_ids = ids;
+      once_rows = once.size(0);
       stimuli = (raw.images.index_select(0, trials) / 255.0).clamp(0, 1);
       if (stimuli.size(2) == 144) stimuli = torch::avg_pool2d(stimuli, 4);
     } else if (!ids.equal(image_ids)) {
       throw std::runtime_error(dir + ": shows other images than " + scan_dirs.front() +
-                               " (the scans of one target must share their stimuli)");
+                               " (the scans of one target must share their stimuli, the "
+                               "images shown once and the oracle images)");
     }
     data_e.push_back(data_embeddings(scan.responses.index_select(0, trials), w));
 
@@ -200,7 +206,7 @@ NeuralTargets neural_targets(const std::vector<std::string>& scan_dirs,
     report.repeats = repeats;
     report.scans.push_back(sr);
   }
-  report.stimuli = image_ids.size(0);
+  report.stimuli = once_rows;
   report.repeat_fluctuation = torch::cat(repeat_fluctuations);
   if (s_oracles.size() >= 2 && same_oracle)
     report.scan_fluctuation = scan_fluctuation(s_oracles).flatten();
@@ -214,10 +220,14 @@ NeuralTargets neural_targets(const std::vector<std::string>& scan_dirs,
   NeuralTargets targets;
   targets.data.stimuli = stimuli.to(torch::kFloat);
   targets.data.embeddings = average_over_scans(data_e);
+  targets.data.ids = image_ids.to(torch::kLong);
+  targets.data.tiers.assign(static_cast<size_t>(once_rows), "once");
+  targets.data.tiers.resize(static_cast<size_t>(image_ids.size(0)), "oracle");
   const std::string scans_text = absl::StrFormat(
-      "%d images shown once, SNR-weighted (Eq. 1, %d oracle images × %d repeats), averaged "
-      "over %d scans:\n",
-      report.stimuli, report.oracle_images, report.repeats, scan_dirs.size());
+      "%d images shown once and the %d oracle images (their first repeat; tiers.npy flags "
+      "them, ids.npy holds each row's frame_image_id), SNR-weighted (Eq. 1, %d oracle images "
+      "× %d repeats), rows centred over all of them, averaged over %d scans:\n",
+      report.stimuli, report.oracle_images, report.oracle_images, report.repeats, scan_dirs.size());
   std::string sources;
   for (const std::string& dir : scan_dirs) sources += "  " + dir + "\n";
   sources +=
@@ -230,6 +240,8 @@ NeuralTargets neural_targets(const std::vector<std::string>& scan_dirs,
       "neural_data: S_data (Eq. 2) of single trials of " + scans_text + sources;
   if (!models.empty()) {
     targets.model.stimuli = targets.data.stimuli;
+    targets.model.ids = targets.data.ids;
+    targets.model.tiers = targets.data.tiers;
     targets.model.embeddings = average_over_scans(model_e);
     targets.model.provenance =
         "neural_model: S_model (Eq. 6, predictions × w_a·v_a under mean "

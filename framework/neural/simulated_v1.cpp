@@ -116,14 +116,14 @@ void write_simulated_v1_targets(const V1Population& population, const torch::Ten
       "stimuli: %s, resized to %d×%d",
       s.neurons, 100 * s.complex_fraction, s.mean_peak_rate, s.seed, source, s.height, s.width);
 
-  sdk::SimilarityTarget model{shown,
-                              sdk::unit_embeddings(rates),
-                              {},
-                              how + "\nS from noise-free rates (the truth S_model estimates)\n"};
-  sdk::SimilarityTarget data{shown,
-                             sdk::unit_embeddings(single),
-                             {},
-                             how + "\nS from one Poisson trial per stimulus (S_data, Eq. 2)\n"};
+  sdk::SimilarityTarget model;
+  model.stimuli = shown;
+  model.embeddings = sdk::unit_embeddings(rates);
+  model.provenance = how + "\nS from noise-free rates (the truth S_model estimates)\n";
+  sdk::SimilarityTarget data;
+  data.stimuli = shown;
+  data.embeddings = sdk::unit_embeddings(single);
+  data.provenance = how + "\nS from one Poisson trial per stimulus (S_data, Eq. 2)\n";
   const std::string model_dir = (std::filesystem::path(out_dir) / "model").string();
   const std::string data_dir = (std::filesystem::path(out_dir) / "data").string();
   std::filesystem::create_directories(out_dir);

@@ -20,6 +20,8 @@ constexpr const char* kStimuli = "stimuli.npy";
 constexpr const char* kEmbeddings = "embeddings.npy";
 constexpr const char* kDense = "similarity.npy";
 constexpr const char* kProvenance = "provenance.txt";
+constexpr const char* kIds = "ids.npy";
+constexpr const char* kTiers = "tiers.npy";
 
 std::string shape(const torch::Tensor& t) { return c10::str(t.sizes()); }
 
@@ -84,6 +86,25 @@ void validate(const SimilarityTarget& t, const std::string& where) {
     }
     if (!torch::allclose(t.dense, t.dense.t(), 1e-5, 1e-6)) fail(kDense, "must be symmetric");
   }
+  if (t.ids.defined()) {
+    if (t.ids.dim() != 1 || t.ids.size(0) != n || t.ids.scalar_type() != torch::kLong) {
+      fail(kIds, "expected " + std::to_string(n) + " int64 ids (one per stimulus), got " +
+                     shape(t.ids) + " " + std::string(c10::toString(t.ids.scalar_type())));
+    }
+    if (std::get<0>(at::_unique(t.ids.cpu())).numel() != n) fail(kIds, "ids must be distinct");
+  }
+  if (!t.tiers.empty()) {
+    if (static_cast<int64_t>(t.tiers.size()) != n) {
+      fail(kTiers, "expected " + std::to_string(n) + " tiers (one per stimulus), got " +
+                       std::to_string(t.tiers.size()));
+    }
+    for (size_t i = 0; i < t.tiers.size(); ++i) {
+      if (t.tiers[i] != "once" && t.tiers[i] != "oracle") {
+        fail(kTiers, "row " + std::to_string(i) + " has tier '" + t.tiers[i] +
+                         "'; expected \"once\" or \"oracle\"");
+      }
+    }
+  }
 }
 
 }  // namespace
@@ -100,6 +121,43 @@ void SimilarityTarget::to(torch::Device device) {
   if (stimuli.defined()) stimuli = stimuli.to(device);
   if (embeddings.defined()) embeddings = embeddings.to(device);
   if (dense.defined()) dense = dense.to(device);
+  // ids and tiers describe rows; they stay on the CPU.
+}
+
+SimilarityTarget SimilarityTarget::subset(const std::string& which) const {
+  if (which != "all" && which != "once" && which != "oracle") {
+    throw std::invalid_argument("stimuli must be \"all\", \"once\" or \"oracle\", got \"" + which +
+                                "\"");
+  }
+  if (which == "all") return *this;
+  std::vector<int64_t> rows;
+  for (int64_t i = 0; i < size(); ++i) {
+    const std::string tier = tiers.empty() ? "once" : tiers[static_cast<size_t>(i)];
+    if (tier == which) rows.push_back(i);
+  }
+  if (rows.size() < 2) {
+    throw std::invalid_argument(
+        "the target has " + std::to_string(rows.size()) + " \"" + which +
+        "\" rows, at least 2 are needed" +
+        (which == "oracle" ? " (targets written before they carried the oracle images have none)"
+                           : ""));
+  }
+  const torch::Tensor index = torch::tensor(rows, torch::kLong).to(stimuli.device());
+  SimilarityTarget out;
+  out.stimuli = stimuli.index_select(0, index);
+  if (embeddings.defined())
+    out.embeddings = embeddings.index_select(0, index.to(embeddings.device()));
+  if (dense.defined()) {
+    const torch::Tensor d = index.to(dense.device());
+    out.dense = dense.index_select(0, d).index_select(1, d);
+  }
+  out.ids =
+      (ids.defined() ? ids : torch::arange(size(), torch::kLong)).index_select(0, index.cpu());
+  for (int64_t row : rows)
+    out.tiers.push_back(tiers.empty() ? "once" : tiers[static_cast<size_t>(row)]);
+  out.provenance =
+      provenance + "\nrows: the " + std::to_string(rows.size()) + " \"" + which + "\" rows\n";
+  return out;
 }
 
 SimilarityTarget shuffled(const SimilarityTarget& target, uint64_t seed) {
@@ -154,6 +212,8 @@ SimilarityTarget load_similarity_target(const std::string& dir) {
   if (t.embeddings.defined() && t.embeddings.scalar_type() != torch::kFloat) {
     throw std::runtime_error((root / kEmbeddings).string() + ": expected float32 embeddings");
   }
+  if (fs::exists(root / kIds)) t.ids = read_npy((root / kIds).string());
+  if (fs::exists(root / kTiers)) t.tiers = read_npy_strings((root / kTiers).string());
   std::ifstream provenance(root / kProvenance);
   std::stringstream text;
   text << provenance.rdbuf();
@@ -172,6 +232,14 @@ void save_similarity_target(const SimilarityTarget& target, const std::string& d
     if (t.embeddings.defined()) write_npy((tmp / kEmbeddings).string(), t.embeddings);
     if (t.dense.defined()) write_npy((tmp / kDense).string(), t.dense);
     write_file_atomically((tmp / kProvenance).string(), t.provenance);
+    // Every row named and placed, defaults written out, so a reader never
+    // has to know them.
+    write_npy((tmp / kIds).string(),
+              t.ids.defined() ? t.ids : torch::arange(t.size(), torch::kLong));
+    write_npy_strings((tmp / kTiers).string(),
+                      t.tiers.empty()
+                          ? std::vector<std::string>(static_cast<size_t>(t.size()), "once")
+                          : t.tiers);
   });
 }
 

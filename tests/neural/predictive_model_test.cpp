@@ -197,8 +197,12 @@ TEST(NeuralTargets, FittedModelsGiveANeuralModelTargetAndAReportWithPictures) {
   TargetReport report;
   const NeuralTargets targets = neural_targets(scans, models, report, log);
   sdk::save_similarity_target(targets.model, dir.file("model"));  // validates unit rows
-  EXPECT_EQ(targets.model.embeddings.sizes(), (std::vector<int64_t>{40, 24}));
+  // 40 images shown once, then the 6 oracle images; rows named alike in both targets.
+  EXPECT_EQ(targets.model.embeddings.sizes(), (std::vector<int64_t>{46, 24}));
   EXPECT_TRUE(targets.model.stimuli.equal(targets.data.stimuli));
+  EXPECT_TRUE(targets.model.ids.equal(targets.data.ids));
+  EXPECT_EQ(targets.model.tiers, targets.data.tiers);
+  EXPECT_EQ(targets.model.subset("oracle").size(), 6);
   ASSERT_EQ(report.scans.size(), 2u);
   EXPECT_EQ(report.scans[0].metrics.test_correlation.size(0), 12);
   EXPECT_TRUE(std::isfinite(report.r_model_oracle));

@@ -73,9 +73,25 @@ TEST(NeuralTargets, AverageScansIntoAValidDataTargetAndScoreItAgainstTheTruth) {
   const sdk::SimilarityTarget& target = targets.data;
   sdk::save_similarity_target(target, dir.file("target"));  // validates: unit rows, shapes
   const sdk::SimilarityTarget back = sdk::load_similarity_target(dir.file("target"));
-  EXPECT_EQ(back.stimuli.sizes(), (std::vector<int64_t>{30, 1, 36, 64}));
-  EXPECT_EQ(back.embeddings.sizes(), (std::vector<int64_t>{30, 120}));  // 2 scans × 60 neurons
+  // 30 images shown once, then the 8 oracle images, flagged.
+  EXPECT_EQ(back.stimuli.sizes(), (std::vector<int64_t>{38, 1, 36, 64}));
+  EXPECT_EQ(back.embeddings.sizes(), (std::vector<int64_t>{38, 120}));  // 2 scans × 60 neurons
   EXPECT_EQ(report.oracle_images, 8);
+  ASSERT_EQ(back.tiers.size(), 38u);
+  EXPECT_EQ(std::count(back.tiers.begin(), back.tiers.end(), "oracle"), 8);
+  EXPECT_EQ(std::count(back.tiers.begin(), back.tiers.begin() + 30, "once"), 30);
+  // Row k is the image the scan showed under frame_image_id ids[k].
+  const Scan scan = read_scan(scans[0]);
+  const torch::Tensor frame_ids = scan.frame_image_id;
+  for (int64_t k : {0, 17, 29, 30, 37}) {
+    const int64_t id = back.ids[k].item<int64_t>();
+    const int64_t trial = (frame_ids == id).nonzero()[0][0].item<int64_t>();
+    torch::Tensor image = (scan.images[trial].unsqueeze(0) / 255.0).clamp(0, 1);
+    if (image.size(2) == 144) image = torch::avg_pool2d(image, 4);
+    EXPECT_TRUE(torch::allclose(back.stimuli[k], image[0], 1e-6, 1e-6)) << "row " << k;
+    const bool oracle = (frame_ids == id).sum().item<int64_t>() > 1;
+    EXPECT_EQ(back.tiers[static_cast<size_t>(k)], oracle ? "oracle" : "once") << "row " << k;
+  }
   EXPECT_EQ(report.repeats, 5);
   // Single trials are noisy, repeat averages less so.
   EXPECT_GT(report.r_data_oracle, 0.0);

@@ -210,6 +210,18 @@ TEST(StimulusSetDataset, ServesATargetsStimuliResizedWithTheLastTenthAsTest) {
 
   sdk::Split resized = make_dataset("stimulus_set", {{"path", dir.file("target")}})->train();
   EXPECT_EQ(resized.images.sizes(), (std::vector<int64_t>{18, 1, 32, 32}));
+
+  // One tier of a target: its rows in file order.
+  target.tiers.assign(20, "once");
+  for (int64_t row : {3, 7, 11, 19}) target.tiers[static_cast<size_t>(row)] = "oracle";
+  sdk::save_similarity_target(target, dir.file("tiered"));
+  auto oracle = make_dataset("stimulus_set", {{"path", dir.file("tiered")},
+                                              {"height", int64_t{0}},
+                                              {"width", int64_t{0}},
+                                              {"test_fraction", 0.0},
+                                              {"tier", std::string("oracle")}});
+  EXPECT_TRUE(torch::allclose(oracle->train().images,
+                              target.stimuli.index_select(0, torch::tensor({3, 7, 11, 19}))));
 }
 
 TEST(StimulusSetDataset, ServesEachImageOfARecordingsScanOnceInIdOrder) {

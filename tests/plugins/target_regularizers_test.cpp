@@ -25,7 +25,8 @@ struct Regularized {
   std::shared_ptr<sdk::Regularizer> regularizer;
 };
 
-Regularized make(const std::string& name, const std::string& target) {
+Regularized make(const std::string& name, const std::string& target,
+                 const std::string& stimuli = "once") {
   const Registry& registry = testing::builtin_registry();
   sdk::DatasetInfo info;
   torch::manual_seed(0);
@@ -35,8 +36,9 @@ Regularized make(const std::string& name, const std::string& target) {
       {info});
   s.regularizer = registry.make_regularizer(
       name,
-      registry.defaults(ComponentKind::kRegularizer, name,
-                        {{"target", target}, {"taps", std::vector<std::string>{"1", "5"}}}),
+      registry.defaults(
+          ComponentKind::kRegularizer, name,
+          {{"target", target}, {"taps", std::vector<std::string>{"1", "5"}}, {"stimuli", stimuli}}),
       {*s.model, info, 11});
   return s;
 }
@@ -74,6 +76,33 @@ TEST(TargetRegularizers, ShuffleDiffersFromTheUnshuffledTarget) {
   Regularized plain = make("matrix", target);
   Regularized shuffled = make("shuffle", target);
   EXPECT_NE(loss_at_step(plain, 0).item<double>(), loss_at_step(shuffled, 0).item<double>());
+}
+
+TEST(TargetRegularizers, MatchOnlyTheRowsOfTheirTier) {
+  testing::TempDir dir;
+  torch::manual_seed(2);
+  sdk::SimilarityTarget t;
+  t.stimuli = torch::rand({16, 1, 16, 16});
+  t.embeddings = sdk::unit_embeddings(torch::randn({16, 30}));
+  t.tiers.assign(8, "once");
+  t.tiers.resize(16, "oracle");
+  sdk::save_similarity_target(t, dir.file("tiered"));
+  // The oracle rows alone, as a target of their own.
+  sdk::save_similarity_target(t.subset("oracle"), dir.file("oracle_only"));
+  Regularized tiered = make("neural_data", dir.file("tiered"), "oracle");
+  Regularized alone = make("neural_data", dir.file("oracle_only"), "all");
+  for (int64_t step : {0, 3}) {
+    EXPECT_TRUE(torch::allclose(loss_at_step(tiered, step), loss_at_step(alone, step)))
+        << "step " << step;
+  }
+  // A target of once rows only (as written before targets carried tiers).
+  try {
+    make("neural_data", write_target(dir), "oracle");
+    FAIL();
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("the target has 0 \"oracle\" rows"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(TargetRegularizers, AMissingTargetIsNamed) {

@@ -86,6 +86,70 @@ TEST(SimilarityTarget, EmbeddingsAndDenseMatricesRoundTrip) {
   }
 }
 
+TEST(SimilarityTarget, IdsAndTiersRoundTripAndTheirDefaultsAreWrittenOut) {
+  neuroreg::testing::TempDir dir;
+  SimilarityTarget t = random_target(6, false);
+  save_similarity_target(t, dir.file("plain"));  // a target without ids or tiers
+  SimilarityTarget plain = load_similarity_target(dir.file("plain"));
+  EXPECT_TRUE(torch::equal(plain.ids, torch::arange(6, torch::kLong)));
+  EXPECT_EQ(plain.tiers, std::vector<std::string>(6, "once"));
+  t.ids = torch::tensor({50, 7, 9, 3, 100, 101}, torch::kLong);
+  t.tiers = {"once", "once", "once", "once", "oracle", "oracle"};
+  save_similarity_target(t, dir.file("tiered"));
+  EXPECT_TRUE(torch::equal(read_npy(dir.file("tiered/ids.npy")), t.ids));
+  EXPECT_EQ(read_npy_strings(dir.file("tiered/tiers.npy")), t.tiers);
+  SimilarityTarget back = load_similarity_target(dir.file("tiered"));
+  EXPECT_TRUE(torch::equal(back.ids, t.ids));
+  EXPECT_EQ(back.tiers, t.tiers);
+}
+
+TEST(SimilarityTarget, ASubsetKeepsItsRowsStimuliIdsAndSimilarityBlockTogether) {
+  for (bool dense : {false, true}) {
+    SimilarityTarget t = random_target(6, dense);
+    t.ids = torch::tensor({50, 7, 9, 3, 100, 101}, torch::kLong);
+    t.tiers = {"once", "oracle", "once", "once", "oracle", "once"};
+    const SimilarityTarget oracle = t.subset("oracle");
+    EXPECT_TRUE(torch::equal(oracle.ids, torch::tensor({7, 100}, torch::kLong)));
+    EXPECT_EQ(oracle.tiers, (std::vector<std::string>{"oracle", "oracle"}));
+    const torch::Tensor rows = torch::tensor({1, 4}, torch::kLong);
+    EXPECT_TRUE(torch::equal(oracle.stimuli, t.stimuli.index_select(0, rows)));
+    EXPECT_TRUE(torch::allclose(oracle.similarity(torch::arange(2)), t.similarity(rows)));
+    EXPECT_EQ(t.subset("once").size(), 4);
+    EXPECT_EQ(t.subset("all").size(), 6);
+    // Shuffling permutes what S says about the stimuli; ids and tiers name the stimuli.
+    const SimilarityTarget s = shuffled(t, 3);
+    EXPECT_TRUE(torch::equal(s.ids, t.ids));
+    EXPECT_EQ(s.tiers, t.tiers);
+  }
+  EXPECT_THROW(random_target(4, false).subset("oracle"), std::invalid_argument);
+  EXPECT_THROW(random_target(4, false).subset("test"), std::invalid_argument);
+}
+
+TEST(SimilarityTarget, IdsAndTiersThatDoNotFitTheRowsAreRefusedNamingTheFile) {
+  neuroreg::testing::TempDir dir;
+  SimilarityTarget t = random_target(4, false);
+  save_similarity_target(t, dir.file("t"));
+  auto error_of = [&] {
+    try {
+      load_similarity_target(dir.file("t"));
+    } catch (const std::runtime_error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  write_npy_strings(dir.file("t/tiers.npy"), {"once", "once", "test", "once"});
+  EXPECT_EQ(error_of(), dir.file("t") +
+                            "/tiers.npy: row 2 has tier 'test'; expected \"once\" or "
+                            "\"oracle\"");
+  write_npy_strings(dir.file("t/tiers.npy"), {"once", "once"});
+  EXPECT_EQ(error_of(), dir.file("t") + "/tiers.npy: expected 4 tiers (one per stimulus), got 2");
+  write_npy_strings(dir.file("t/tiers.npy"), {"once", "once", "once", "oracle"});
+  write_npy(dir.file("t/ids.npy"), torch::tensor({1, 2, 2, 3}, torch::kLong));
+  EXPECT_EQ(error_of(), dir.file("t") + "/ids.npy: ids must be distinct");
+  write_npy(dir.file("t/ids.npy"), torch::tensor({1, 2, 3}, torch::kLong));
+  EXPECT_NE(error_of().find("/ids.npy: expected 4 int64 ids"), std::string::npos) << error_of();
+}
+
 TEST(SimilarityTarget, SimilarityOfABatchIsTheBlockOfTheFullMatrix) {
   SimilarityTarget t = random_target(7, false);
   torch::Tensor full = t.embeddings.matmul(t.embeddings.t());

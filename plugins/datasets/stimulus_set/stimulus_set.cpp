@@ -52,6 +52,7 @@ class StimulusSet : public neuroreg::sdk::Dataset {
         height_(options.get_int("height")),
         width_(options.get_int("width")),
         test_fraction_(options.get_float("test_fraction")) {
+    const std::string tier = options.get_string("tier");
     if ((height_ == 0) != (width_ == 0)) {
       throw std::invalid_argument(
           "stimulus_set: options 'height' and 'width' must both be 0 (the stimuli's size) or "
@@ -60,6 +61,28 @@ class StimulusSet : public neuroreg::sdk::Dataset {
     }
     const bool scan = fs::is_directory(fs::path(path_) / "data" / "images");
     torch::Tensor stimuli = scan ? scan_images(path_) : neuroreg::sdk::load_stimuli(path_);
+    if (tier != "all") {
+      // A target's rows of one tier, in file order (tiers.npy beside stimuli.npy).
+      const fs::path tiers_file = fs::path(path_) / "tiers.npy";
+      if (scan || !fs::exists(tiers_file)) {
+        throw std::invalid_argument("stimulus_set: option 'tier' = \"" + tier + "\" needs " +
+                                    tiers_file.string() +
+                                    " (a similarity target written with its tiers)");
+      }
+      const std::vector<std::string> tiers = neuroreg::sdk::read_npy_strings(tiers_file.string());
+      if (static_cast<int64_t>(tiers.size()) != stimuli.size(0)) {
+        throw std::runtime_error(tiers_file.string() + ": " + std::to_string(tiers.size()) +
+                                 " tiers for " + std::to_string(stimuli.size(0)) + " stimuli");
+      }
+      std::vector<int64_t> rows;
+      for (size_t i = 0; i < tiers.size(); ++i) {
+        if (tiers[i] == tier) rows.push_back(static_cast<int64_t>(i));
+      }
+      if (rows.size() < 2) {
+        throw std::invalid_argument(tiers_file.string() + ": fewer than 2 \"" + tier + "\" rows");
+      }
+      stimuli = stimuli.index_select(0, torch::tensor(rows, torch::kLong));
+    }
     if (height_ == 0) {
       height_ = stimuli.size(2);
       width_ = stimuli.size(3);
@@ -96,7 +119,11 @@ void register_components(neuroreg::sdk::Registrar& registrar) {
       .between(0, 4096)
       .add_float("test_fraction", 0.1, "the last fraction of the stimuli is the test split")
       .at_least(0)
-      .below(1);
+      .below(1)
+      .add_string("tier", "all",
+                  "a similarity target's rows: all, once (images shown once) or oracle (the "
+                  "repeated test images), from its tiers.npy")
+      .one_of({"all", "once", "oracle"});
   registrar.add_dataset(
       {"stimulus_set", "the stimuli of a stimulus set or similarity target, one class",
        options.specs()},

@@ -21,7 +21,10 @@ using neuroreg::sdk::SimilarityTarget;
 using neuroreg::sdk::StimulusBatches;
 
 SimilarityTarget load_target(const Options& options, bool shuffle) {
-  SimilarityTarget target = neuroreg::sdk::load_similarity_target(options.get_string("target"));
+  // The rows it matches: the images shown once (the paper), the oracle
+  // images, or both (tiers.npy; a target without one is all "once").
+  SimilarityTarget target = neuroreg::sdk::load_similarity_target(options.get_string("target"))
+                                .subset(options.get_string("stimuli"));
   if (shuffle) {
     target =
         neuroreg::sdk::shuffled(target, static_cast<uint64_t>(options.get_int("shuffle_seed")));
@@ -78,7 +81,11 @@ void register_components(neuroreg::sdk::Registrar& registrar) {
       .existing_folder()
       .add_int("batch_size", 0, "stimuli per similarity batch; 0 = the task batch size (paper)")
       .at_least(2)
-      .or_zero();
+      .or_zero()
+      .add_string("stimuli", "once",
+                  "the target's rows to match (tiers.npy): once (images shown once, the paper), "
+                  "oracle (the repeated test images) or all")
+      .one_of({"once", "oracle", "all"});
   neuroreg::sdk::add_similarity_options(options);
   neuroreg::sdk::OptionList shuffle_options = options;
   shuffle_options.add_int("shuffle_seed", 0, "seed of the permutation of stimulus identities");

@@ -10,6 +10,11 @@
 //     embeddings.npy   N×D float32, rows of unit norm      ─┐ exactly one
 //     similarity.npy   N×N float32/float64, symmetric      ─┘ of the two
 //     provenance.txt   how it was built, from which inputs (free text)
+//     ids.npy          N int64: each row's stimulus id (a scan's
+//                      frame_image_id); optional, 0..N−1 when absent
+//     tiers.npy        N strings ('<U'): "once" (an image shown once) or
+//                      "oracle" (a repeated test image, on which S_oracle
+//                      is defined); optional, all "once" when absent
 //
 // The neural pipeline writes targets (S_model, S_data); users can write their
 // own from numpy (fMRI, other species) and use them with `matrix`.
@@ -18,6 +23,7 @@
 #include <torch/types.h>
 
 #include <string>
+#include <vector>
 
 #include "neuroreg/sdk/version.h"
 
@@ -28,6 +34,8 @@ struct NEUROREG_SDK_API SimilarityTarget {
   torch::Tensor embeddings;  ///< N×D float32 unit rows, or undefined
   torch::Tensor dense;       ///< N×N float32, or undefined
   std::string provenance;
+  torch::Tensor ids;               ///< N int64 stimulus ids; undefined: 0..N−1
+  std::vector<std::string> tiers;  ///< N of "once" / "oracle"; empty: all "once"
 
   int64_t size() const { return stimuli.defined() ? stimuli.size(0) : 0; }
 
@@ -37,6 +45,11 @@ struct NEUROREG_SDK_API SimilarityTarget {
 
   /// Moves the tensors (e.g. to the training device).
   void to(torch::Device device);
+
+  /// The rows of tier `which` ("once", "oracle") or every row ("all"), as
+  /// a target of their own: stimuli, ids, tiers and their block of S.
+  /// Throws std::invalid_argument when fewer than 2 rows are left.
+  SimilarityTarget subset(const std::string& which) const;
 };
 
 /// Embeddings whose Gram matrix is the centred cosine similarity of `x`'s

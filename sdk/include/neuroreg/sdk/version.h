@@ -10,7 +10,8 @@
 //      shared attack math (attack_math.h)
 //   4  OptionSpec declares constraints (range, allowed values, paths) that the
 //      host checks; the plugin stamp carries the LibTorch version and C++ ABI
-//   5  RegularizerInput.rank/world_size/shard(): data-parallel training
+//   5  RegularizerInput.rank/world_size/shard(): data-parallel training;
+//      SimilarityTarget.ids/tiers/subset(): auditable target rows
 #pragma once
 
 #ifndef NEUROREG_SDK_VERSION
