@@ -1,12 +1,12 @@
 #include "experiment/trained_model.h"
 
+#include <neuroreg/sdk/zip_archive.h>
 #include <torch/torch.h>
 
 #include <filesystem>
 #include <stdexcept>
 
 #include "record/record_io.h"
-#include "train/zip_check.h"
 
 namespace neuroreg {
 namespace fs = std::filesystem;
@@ -48,8 +48,8 @@ TrainedModel load_trained_model(const std::string& run_or_weights, PluginLoader&
   t.model =
       registry.make_backbone(t.config.backbone.name, t.config.backbone.options, {t.data.info});
   // LibTorch does not check its archives' CRCs: a flipped byte would load.
-  if (absl::Status verified = verify_zip_archive(t.weights); !verified.ok()) {
-    throw std::runtime_error(std::string(verified.message()));
+  if (const std::string problem = sdk::zip_archive_problem(t.weights); !problem.empty()) {
+    throw std::runtime_error(problem + "; it cannot be used. Train the run again");
   }
   try {
     torch::serialize::InputArchive archive;

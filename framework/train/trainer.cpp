@@ -2,6 +2,7 @@
 
 #include <absl/strings/str_format.h>
 #include <neuroreg/sdk/atomic_file.h>
+#include <neuroreg/sdk/zip_archive.h>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -13,7 +14,6 @@
 #include "eval/noise_eval.h"
 #include "record/record_io.h"
 #include "runtime/stop_signals.h"
-#include "train/zip_check.h"
 
 namespace neuroreg {
 namespace {
@@ -321,8 +321,8 @@ void Trainer::save_checkpoint(const std::string& path, int next_epoch,
 }
 
 int Trainer::load_checkpoint(const std::string& path, std::string* attachment) {
-  if (absl::Status verified = verify_zip_archive(path); !verified.ok()) {
-    throw std::runtime_error(std::string(verified.message()));
+  if (const std::string problem = sdk::zip_archive_problem(path); !problem.empty()) {
+    throw std::runtime_error(problem + "; it cannot be used. Remove it to start this run afresh");
   }
   try {
     torch::serialize::InputArchive archive;

@@ -2,6 +2,7 @@
 
 #include <c10/util/Exception.h>
 #include <caffe2/serialize/inline_container.h>
+#include <neuroreg/sdk/zip_archive.h>
 
 #include <cstring>
 #include <fstream>
@@ -28,6 +29,13 @@ struct FormatError : std::runtime_error {
 // The zip container: data.pkl refers to storages by key, each stored as the
 // record data/<key>. The reader accepts any top-level folder name.
 PyRef read_zip(const std::string& path) {
+  // Checked first: LibTorch allocates whatever size a record declares and
+  // leaks when it refuses a malformed archive.
+  if (std::string problem = neuroreg::sdk::zip_archive_problem(path); !problem.empty()) {
+    const std::string prefix = path + ": ";
+    if (problem.rfind(prefix, 0) == 0) problem = problem.substr(prefix.size());
+    throw FormatError(problem);
+  }
   caffe2::serialize::PyTorchStreamReader reader(path);
   if (!reader.hasRecord("data.pkl")) {
     throw FormatError("a zip archive without data.pkl (a TorchScript module? use its state dict)");

@@ -1,4 +1,4 @@
-#include "train/zip_check.h"
+#include "neuroreg/sdk/zip_archive.h"
 
 #include <zlib.h>
 
@@ -7,7 +7,7 @@
 #include <fstream>
 #include <vector>
 
-namespace neuroreg {
+namespace neuroreg::sdk {
 
 namespace {
 
@@ -95,13 +95,10 @@ uint64_t le(const std::string& bytes, size_t at, int width) {
 
 }  // namespace
 
-absl::Status verify_zip_archive(const std::string& path) {
+std::string zip_archive_problem(const std::string& path) {
   Reader file(path);
-  if (!file.is_open()) return absl::NotFoundError(path + ": cannot open");
-  auto damaged = [&](const std::string& what) {
-    return absl::DataLossError(path + ": damaged archive (" + what +
-                               "); it cannot be used. Remove it to start this run afresh");
-  };
+  if (!file.is_open()) return path + ": cannot open";
+  auto damaged = [&](const std::string& what) { return path + ": damaged archive (" + what + ")"; };
   // The end-of-central-directory record is in the last 64 KiB + 22 bytes.
   const uint64_t tail_size = std::min<uint64_t>(file.size(), 65557);
   std::string tail;
@@ -186,7 +183,7 @@ absl::Status verify_zip_archive(const std::string& path) {
     if (actual != crc) return damaged("entry " + name + " does not match its CRC-32");
     at += 46 + name_length + extra_length + comment_length;
   }
-  return absl::OkStatus();
+  return "";
 }
 
-}  // namespace neuroreg
+}  // namespace neuroreg::sdk
