@@ -6,6 +6,7 @@
 #include <map>
 #include <stdexcept>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace neuroreg::vgg {
 namespace {
@@ -49,10 +50,82 @@ torch::ScalarType storage_dtype(const std::string& global) {
   return it->second;
 }
 
+// Every value reachable from `roots`, each once, held (so that cutting the
+// links of one does not free another still to be cut). Iterative: a pickle
+// can nest deeper than the C++ stack.
+std::vector<PyRef> reachable(const std::vector<PyRef>& roots) {
+  std::vector<PyRef> found, todo(roots.begin(), roots.end());
+  std::unordered_set<PyValue*> seen;
+  while (!todo.empty()) {
+    PyRef v = todo.back();
+    todo.pop_back();
+    if (!v || !seen.insert(v.get()).second) continue;
+    found.push_back(v);
+    for (const PyRef& item : v->items) todo.push_back(item);
+    for (const auto& [key, value] : v->entries) {
+      todo.push_back(key);
+      todo.push_back(value);
+    }
+  }
+  return found;
+}
+
+// Whether an object reachable from `roots` contains itself. Pickles can
+// build one (append a list to itself through the memo); reference counting
+// would never free it.
+bool has_cycle(const std::vector<PyRef>& roots) {
+  enum class Mark { kOpen, kDone };
+  std::unordered_map<PyValue*, Mark> mark;
+  for (const PyRef& root : roots) {
+    // (value, next child to visit); children are items, then keys and values.
+    std::vector<std::pair<PyValue*, size_t>> path;
+    auto enter = [&](PyValue* v) {
+      if (v == nullptr) return false;
+      auto it = mark.find(v);
+      if (it != mark.end()) return it->second == Mark::kOpen;  // open: a cycle
+      mark[v] = Mark::kOpen;
+      path.emplace_back(v, 0);
+      return false;
+    };
+    if (enter(root.get())) return true;
+    while (!path.empty()) {
+      auto& [v, next] = path.back();
+      const size_t children = v->items.size() + 2 * v->entries.size();
+      if (next == children) {
+        mark[v] = Mark::kDone;
+        path.pop_back();
+        continue;
+      }
+      const size_t i = next++;
+      PyValue* child = i < v->items.size()
+                           ? v->items[i].get()
+                           : ((i - v->items.size()) % 2 == 0
+                                  ? v->entries[(i - v->items.size()) / 2].first.get()
+                                  : v->entries[(i - v->items.size()) / 2].second.get());
+      if (enter(child)) return true;
+    }
+  }
+  return false;
+}
+
 class Unpickler {
  public:
   Unpickler(std::istream& in, const StorageLoader& load_storage)
       : in_(in), load_storage_(load_storage) {}
+
+  // A pickle that failed may have left an object containing itself on the
+  // stack or in the memo: its links are cut so that it is freed.
+  ~Unpickler() {
+    std::vector<PyRef> roots = stack_;
+    for (const auto& [id, value] : memo_) roots.push_back(value);
+    if (!has_cycle(roots)) return;
+    for (const PyRef& v : reachable(roots)) {
+      v->items.clear();
+      v->entries.clear();
+    }
+  }
+  Unpickler(const Unpickler&) = delete;
+  Unpickler& operator=(const Unpickler&) = delete;
 
   PyRef run() {
     while (true) {
@@ -61,6 +134,7 @@ class Unpickler {
       try {
         if (op == '.') {  // STOP
           if (stack_.size() != 1 || !marks_.empty()) fail("a malformed pickle");
+          if (has_cycle(stack_)) fail("an object that contains itself");
           return stack_.back();
         }
         step(op);
