@@ -118,6 +118,10 @@ class Unpickler {
   ~Unpickler() {
     std::vector<PyRef> roots = stack_;
     for (const auto& [id, value] : memo_) roots.push_back(value);
+    // A container that holds itself outlives every other reference to it.
+    for (const std::weak_ptr<PyValue>& c : containers_) {
+      if (PyRef alive = c.lock()) roots.push_back(alive);
+    }
     if (!has_cycle(roots)) return;
     for (const PyRef& v : reachable(roots)) {
       v->items.clear();
@@ -152,6 +156,11 @@ class Unpickler {
   };
 
   [[noreturn]] static void fail(const std::string& what) { throw std::runtime_error(what); }
+
+  PyRef track(PyRef container) {
+    containers_.push_back(container);
+    return container;
+  }
 
   static std::string hex(uint8_t byte) {
     const char* digits = "0123456789abcdef";
@@ -232,7 +241,7 @@ class Unpickler {
     return values;
   }
   PyRef tuple(std::vector<PyRef> items) {
-    PyRef value = make(Kind::kTuple);
+    PyRef value = track(make(Kind::kTuple));
     value->items = std::move(items);
     return value;
   }
@@ -346,10 +355,10 @@ class Unpickler {
         break;
       }
       case ']':
-        stack_.push_back(make(Kind::kList));
+        stack_.push_back(track(make(Kind::kList)));
         break;
       case 'l': {
-        PyRef list = make(Kind::kList);
+        PyRef list = track(make(Kind::kList));
         list->items = pop_to_mark();
         stack_.push_back(list);
         break;
@@ -366,11 +375,11 @@ class Unpickler {
         break;
       }
       case '}':
-        stack_.push_back(make(Kind::kDict));
+        stack_.push_back(track(make(Kind::kDict)));
         break;
       case 'd': {
         std::vector<PyRef> flat = pop_to_mark();
-        stack_.push_back(make(Kind::kDict));
+        stack_.push_back(track(make(Kind::kDict)));
         add_entries(top(), flat);
         break;
       }
@@ -443,7 +452,7 @@ class Unpickler {
     };
     if (name == "collections.OrderedDict" || name == "builtins.dict" ||
         name == "__builtin__.dict") {
-      PyRef dict = make(Kind::kDict);
+      PyRef dict = track(make(Kind::kDict));
       if (!a.empty()) {  // Python 2 pickles an OrderedDict as OrderedDict([[k, v], ...])
         expect(a[0], Kind::kList, "a list of pairs");
         for (PyRef& pair : a[0]->items) {
@@ -554,6 +563,7 @@ class Unpickler {
   std::vector<PyRef> stack_;
   std::vector<size_t> marks_;
   std::unordered_map<uint64_t, PyRef> memo_;
+  std::vector<std::weak_ptr<PyValue>> containers_;  ///< every list, tuple and dict made
 };
 
 }  // namespace
