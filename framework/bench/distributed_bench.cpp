@@ -1,11 +1,7 @@
 #include "bench/distributed_bench.h"
 
 #include <absl/strings/str_format.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <torch/torch.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -22,22 +18,6 @@
 
 namespace neuroreg {
 namespace {
-
-// A localhost port nobody listens on now, for the group's rendezvous.
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t size = sizeof address;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
-    if (fd >= 0) ::close(fd);
-    throw std::runtime_error("bench: no free localhost port for the data-parallel row");
-  }
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
 
 double median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
@@ -104,7 +84,7 @@ std::vector<DistributedBenchRow> run_distributed_bench(const std::string& execut
   out << absl::StrFormat("%-10s %9s %9s %14s\n", "processes", "ms/step", "images/s",
                          "communication");
   for (const int world : {1, 2}) {
-    const std::string port = std::to_string(free_port());
+    const std::string port = std::to_string(free_loopback_port());
     // Every rank a child process, started at once; their outputs come back
     // through files (run_program).
     auto argv = [&](int rank) {

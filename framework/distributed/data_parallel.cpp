@@ -2,7 +2,11 @@
 
 #include <absl/strings/numbers.h>
 #include <absl/strings/str_format.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <torch/torch.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <stdexcept>
@@ -52,6 +56,21 @@ std::string reason(const std::exception& e) {
 constexpr int64_t kBucketBytes = 25 << 20;
 
 }  // namespace
+
+int free_loopback_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof address;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
+    if (fd >= 0) ::close(fd);
+    throw std::runtime_error("no free localhost port for a rendezvous");
+  }
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
 
 std::string first_slurm_host(const std::string& nodelist) {
   // The first entry ends at a comma outside brackets.

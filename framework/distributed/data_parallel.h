@@ -34,6 +34,11 @@ struct DistributedEnv {
 /// one is set but wrong (not a number, rank out of range, no master).
 DistributedEnv distributed_env();
 
+/// A localhost port nobody listens on now: a rendezvous for processes
+/// started on this machine (bench, tests). Throws std::runtime_error when
+/// none can be had.
+int free_loopback_port();
+
 /// First host of a Slurm node list: "node[03-05,9],gpu1" → "node03".
 std::string first_slurm_host(const std::string& nodelist);
 

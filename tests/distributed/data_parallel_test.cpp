@@ -3,13 +3,10 @@
 // process with the whole batch.
 #include "distributed/data_parallel.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <spawn.h>
 #include <stdlib.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <torch/torch.h>
 #include <unistd.h>
@@ -32,19 +29,6 @@ namespace neuroreg {
 namespace {
 
 namespace fs = std::filesystem;
-
-// A localhost port nobody listens on now.
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t size = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
 
 // `neuroreg args...` with `env` added to this environment; output to `log`.
 pid_t start(const std::vector<std::string>& args, const std::vector<std::string>& env,
@@ -173,7 +157,7 @@ Runs train_both_ways(const testing::TempDir& dir, const std::string& config) {
   r.log_rank0 = dir.file("rank0.log");
   r.log_rank1 = dir.file("rank1.log");
   r.exit1 = wait_exit(start({"train", config, "run.output_dir=" + r.one}, {}, r.log1));
-  const std::string port = std::to_string(free_port());
+  const std::string port = std::to_string(free_loopback_port());
   const std::vector<std::string> group = {"WORLD_SIZE=2", "MASTER_ADDR=127.0.0.1",
                                           "MASTER_PORT=" + port};
   auto with = [&](const std::string& rank) {
@@ -238,7 +222,7 @@ TEST(DataParallel, RecordsTheGroupAndBatchNormPerProcessWhichMakesADocumentedDif
 TEST(DataParallel, AProcessWhoseOthersNeverArriveFailsWithinTheTimeout) {
   testing::TempDir dir;
   std::string config = write_config(dir, "name = \"test_plain_cnn\"");
-  const std::string port = std::to_string(free_port());
+  const std::string port = std::to_string(free_loopback_port());
   const pid_t alone =
       start({"train", config, "run.distributed_timeout=10"},
             {"WORLD_SIZE=2", "RANK=0", "MASTER_ADDR=127.0.0.1", "MASTER_PORT=" + port},
@@ -253,7 +237,7 @@ TEST(DataParallel, AProcessWhoseOthersNeverArriveFailsWithinTheTimeout) {
 TEST(DataParallel, WhenAProcessDiesTheOtherFailsSayingSo) {
   testing::TempDir dir;
   std::string config = write_config(dir, "name = \"test_plain_cnn\"");
-  const std::string port = std::to_string(free_port());
+  const std::string port = std::to_string(free_loopback_port());
   auto env = [&](const char* rank) {
     return std::vector<std::string>{"WORLD_SIZE=2", std::string("RANK=") + rank,
                                     "MASTER_ADDR=127.0.0.1", "MASTER_PORT=" + port};
@@ -281,7 +265,7 @@ TEST(DataParallel, ASigtermToOneProcessStopsTheGroupAtOneStepAndItResumesExactly
   const std::string config = write_config(dir, "name = \"test_plain_cnn\"");
   const std::vector<std::string> longer = {"train.epochs=40", "dataset.train_size=240"};
   auto run_group = [&](const std::string& out, bool stop_rank1) {
-    const std::string port = std::to_string(free_port());
+    const std::string port = std::to_string(free_loopback_port());
     auto env = [&](const char* rank) {
       return std::vector<std::string>{"WORLD_SIZE=2", std::string("RANK=") + rank,
                                       "MASTER_ADDR=127.0.0.1", "MASTER_PORT=" + port};
