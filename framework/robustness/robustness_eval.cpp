@@ -4,15 +4,18 @@
 #include <neuroreg/sdk/attack_math.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <numeric>
 
 #include "eval/corruptions.h"
 #include "eval/noise_eval.h"
 #include "robustness/adversarial_check.h"
 #include "robustness/epsilon_search.h"
 #include "robustness/model_view.h"
+#include "robustness/robustness_report.h"
 
 namespace neuroreg {
 namespace {
@@ -81,7 +84,8 @@ torch::Tensor predict(sdk::Backbone& model, const torch::Tensor& images, int64_t
 VariantResult run_attack_variant(sdk::Backbone& model, const AttackVariantConfig& variant,
                                  int index, const torch::Tensor& x, const torch::Tensor& y,
                                  const torch::Tensor& correct, int64_t batch_size, uint64_t seed,
-                                 const Registry& registry, std::ostream& log) {
+                                 const Registry& registry, std::ostream& log,
+                                 const torch::Tensor& starting_points) {
   auto attack = registry.make_attack(variant.name, variant.options);
   VariantResult result;
   result.traits = attack->traits();
@@ -96,6 +100,16 @@ VariantResult run_attack_variant(sdk::Backbone& model, const AttackVariantConfig
   result.distances = torch::where(correct.cpu(), torch::full({x.size(0)}, INFINITY, torch::kDouble),
                                   torch::zeros({x.size(0)}, torch::kDouble));
   result.adversarials = x.clone();
+  const bool seeded = traits.takes_starting_points && starting_points.defined();
+  if (seeded) {
+    result.seeded = (starting_points.index_select(0, targets.to(x.device())) -
+                     x.index_select(0, targets.to(x.device())))
+                        .flatten(1)
+                        .ne(0)
+                        .any(1)
+                        .sum()
+                        .item<int64_t>();
+  }
   const int64_t batches = (targets.numel() + chunk - 1) / chunk;
   for (int64_t b = 0; b < batches; ++b) {
     const torch::Tensor rows = targets.slice(0, b * chunk, (b + 1) * chunk);
@@ -110,17 +124,26 @@ VariantResult run_attack_variant(sdk::Backbone& model, const AttackVariantConfig
       result.counts += checked.counts;
       const torch::Tensor closer = checked.distances < best;
       best = torch::where(closer, checked.distances, best);
-      best_images = torch::where(sdk::expand_like(closer.to(xb.device()), xb), checked.images,
-                                 best_images);
+      best_images =
+          torch::where(sdk::expand_like(closer.to(xb.device()), xb), checked.images, best_images);
       return checked.distances;
     };
     // Each variant, batch and search step draws its own random numbers.
     const uint64_t batch_seed = seed * 1000003ULL + static_cast<uint64_t>(index) * 7919ULL +
                                 static_cast<uint64_t>(b) * 104729ULL;
+    // The first copy of each sample starts from the closest adversarial so
+    // far, the other restarts from wherever the attack starts on its own.
+    torch::Tensor starts;
+    if (seeded) {
+      starts = xb.clone();
+      starts.index_copy_(0,
+                         torch::arange(rows.numel(), torch::kLong).mul(restarts).to(x.device()),
+                         starting_points.index_select(0, device_rows));
+    }
     if (traits.kind == sdk::AttackKind::kMinimization) {
       torch::manual_seed(batch_seed);
-      keep_closest(check_adversarials(model, xb, yb, attack->run(view, {xb, yb, {}}), traits.norm,
-                                      variant.label));
+      keep_closest(check_adversarials(model, xb, yb, attack->run(view, {xb, yb, {}, starts}),
+                                      traits.norm, variant.label));
     } else {
       int step = 0;
       search_smallest_epsilon(
@@ -128,7 +151,8 @@ VariantResult run_attack_variant(sdk::Backbone& model, const AttackVariantConfig
           [&](const torch::Tensor& epsilons) {
             torch::manual_seed(batch_seed + static_cast<uint64_t>(step++));
             const torch::Tensor eps = epsilons.to(xb.device(), xb.scalar_type());
-            return keep_closest(check_adversarials(model, xb, yb, attack->run(view, {xb, yb, eps}),
+            return keep_closest(check_adversarials(model, xb, yb,
+                                                   attack->run(view, {xb, yb, eps, starts}),
                                                    traits.norm, variant.label, eps));
           });
     }
@@ -148,15 +172,15 @@ VariantResult run_attack_variant(sdk::Backbone& model, const AttackVariantConfig
 namespace {
 
 // One variant into the record, with a progress line.
-torch::Tensor record_variant(sdk::Backbone& model, const AttackVariantConfig& variant, int index,
+VariantResult record_variant(sdk::Backbone& model, const AttackVariantConfig& variant, int index,
                              const torch::Tensor& x, const torch::Tensor& y,
                              const torch::Tensor& correct, const sdk::Options& eval,
-                             const Registry& registry, record::AttackVariant& out,
-                             std::ostream& log) {
+                             const Registry& registry, const torch::Tensor& starting_points,
+                             record::AttackVariant& out, std::ostream& log) {
   const auto start = std::chrono::steady_clock::now();
-  const VariantResult v =
-      run_attack_variant(model, variant, index, x, y, correct, eval.get_int("batch_size"),
-                         static_cast<uint64_t>(eval.get_int("seed")), registry, log);
+  VariantResult v = run_attack_variant(
+      model, variant, index, x, y, correct, eval.get_int("batch_size"),
+      static_cast<uint64_t>(eval.get_int("seed")), registry, log, starting_points);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const torch::Tensor targets = correct.nonzero().flatten().cpu();
@@ -175,13 +199,22 @@ torch::Tensor record_variant(sdk::Backbone& model, const AttackVariantConfig& va
   out.set_success_rate(attacked ? static_cast<double>(hits) / static_cast<double>(attacked) : 0);
   out.set_median(median_distance(v.distances));
   *out.mutable_checks() = to_record(v.counts);
+  for (int64_t i = 0; i < v.distances.numel(); ++i) {
+    out.add_distances(v.distances[i].item<double>());
+  }
+  out.set_seeded_samples(static_cast<int32_t>(v.seeded));
+  const std::string seeded =
+      v.traits.takes_starting_points
+          ? absl::StrFormat("; %d started from an earlier attack's adversarial", v.seeded)
+          : "";
   log << absl::StrFormat(
-      "  %-32s %-4s %5.1f%% found, median %.4g, %.1f images/s (%.1f s); rejected %d, "
-      "non-finite %d\n",
-      variant.label, out.norm(), 100.0 * out.success_rate(), out.median(),
-      out.images_per_second(), seconds, v.counts.not_adversarial, v.counts.non_finite)
+             "  %-32s %-4s %5.1f%% found, median %.4g, %s images/s (%.1f s); rejected %d, "
+             "non-finite %d%s\n",
+             variant.label, out.norm(), 100.0 * out.success_rate(), out.median(),
+             three_significant_digits(out.images_per_second()), seconds, v.counts.not_adversarial,
+             v.counts.non_finite, seeded)
       << std::flush;
-  return v.distances;
+  return v;
 }
 
 double accuracy_under(sdk::Backbone& model, const sdk::Split& test, int64_t batch,
@@ -204,6 +237,14 @@ double accuracy_under(sdk::Backbone& model, const sdk::Split& test, int64_t batc
 }
 
 }  // namespace
+
+std::vector<size_t> attack_run_order(const std::vector<sdk::AttackTraits>& traits) {
+  std::vector<size_t> order(traits.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_partition(order.begin(), order.end(),
+                        [&](size_t v) { return !traits[v].takes_starting_points; });
+  return order;
+}
 
 double median_distance(const torch::Tensor& values) {
   const int64_t n = values.numel();
@@ -263,8 +304,7 @@ record::RobustnessRecord evaluate_robustness(sdk::Backbone& model, const sdk::Sp
   }
 
   if (!config.attacks.empty()) {
-    const torch::Tensor samples =
-        attacked_samples(full_test.size(), eval.get_int("samples"), seed);
+    const torch::Tensor samples = attacked_samples(full_test.size(), eval.get_int("samples"), seed);
     for (int64_t i = 0; i < samples.numel(); ++i) r.add_samples(samples[i].item<int64_t>());
     const torch::Tensor x = full_test.images.index_select(0, samples).to(device);
     const torch::Tensor y = full_test.labels.index_select(0, samples).to(device);
@@ -273,26 +313,43 @@ record::RobustnessRecord evaluate_robustness(sdk::Backbone& model, const sdk::Sp
     log << absl::StrFormat("  attacks on %d samples (%d classified correctly)\n", samples.numel(),
                            correct.sum().item<int64_t>())
         << std::flush;
-    std::map<Norm, std::vector<std::pair<int, torch::Tensor>>> by_norm;
-    for (size_t v = 0; v < config.attacks.size(); ++v) {
-      record::AttackVariant* out = r.add_attacks();
-      torch::Tensor d = record_variant(model, config.attacks[v], static_cast<int>(v), x, y,
-                                       correct, eval, registry, *out, log);
-      for (Norm norm : kNorms) {
-        if (sdk::to_string(norm) == out->norm()) by_norm[norm].push_back({static_cast<int>(v), d});
-      }
+    std::vector<sdk::AttackTraits> traits;
+    for (const AttackVariantConfig& variant : config.attacks) {
+      traits.push_back(registry.make_attack(variant.name, variant.options)->traits());
+      r.add_attacks();  // filled in run order, kept in config order
+    }
+    // Per norm over the variants run so far: each sample's closest checked
+    // adversarial (the original where none), its distance and its variant.
+    struct Closest {
+      torch::Tensor distances, images, found_by;
+    };
+    std::map<Norm, Closest> closest;
+    for (size_t v : attack_run_order(traits)) {
+      const Norm norm = traits[v].norm;
+      auto known = closest.find(norm);
+      const VariantResult result =
+          record_variant(model, config.attacks[v], static_cast<int>(v), x, y, correct, eval,
+                         registry, known == closest.end() ? torch::Tensor() : known->second.images,
+                         *r.mutable_attacks(static_cast<int>(v)), log);
+      Closest& c =
+          closest
+              .try_emplace(norm, Closest{torch::full({x.size(0)}, INFINITY, torch::kDouble),
+                                         x.clone(), torch::full({x.size(0)}, -2, torch::kInt)})
+              .first->second;
+      // Strictly closer only: a boundary attack that could not improve on its
+      // start leaves the credit with the attack that found it.
+      const torch::Tensor closer = result.distances < c.distances;
+      c.distances = torch::where(closer, result.distances, c.distances);
+      c.images =
+          torch::where(sdk::expand_like(closer.to(x.device()), x), result.adversarials, c.images);
+      c.found_by =
+          torch::where(closer, torch::full_like(c.found_by, static_cast<int>(v)), c.found_by);
     }
     for (Norm norm : kNorms) {
-      if (!by_norm.count(norm)) continue;
-      const auto& variants = by_norm[norm];
-      torch::Tensor best = torch::full({x.size(0)}, INFINITY, torch::kDouble);
-      torch::Tensor found_by = torch::full({x.size(0)}, -2, torch::kInt);
-      for (const auto& [v, d] : variants) {
-        const torch::Tensor better = d < best;
-        best = torch::where(better, d, best);
-        found_by = torch::where(better, torch::full_like(found_by, v), found_by);
-      }
-      found_by = torch::where(correct.cpu(), found_by, torch::full_like(found_by, -1));
+      if (!closest.count(norm)) continue;
+      const torch::Tensor best = closest[norm].distances;
+      const torch::Tensor found_by = torch::where(correct.cpu(), closest[norm].found_by,
+                                                  torch::full_like(closest[norm].found_by, -1));
       record::NormResult* n = r.add_norms();
       n->set_norm(sdk::to_string(norm));
       const torch::Tensor finite = best.isfinite();

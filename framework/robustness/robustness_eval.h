@@ -8,6 +8,7 @@
 #include <neuroreg/sdk/dataset.h>
 
 #include <ostream>
+#include <vector>
 
 #include "neuroreg/robustness_record.pb.h"
 #include "plugin_host/registry.h"
@@ -36,17 +37,27 @@ struct VariantResult {
   CheckCounts counts;          ///< the host's tallies over every returned image
   int64_t queries = 0;
   int64_t restarts = 1;  ///< runs per sample made (1 for attacks that are not randomized)
+  int64_t seeded = 0;    ///< attacked samples handed an adversarial start
   sdk::AttackTraits traits;
 };
 
 /// Runs one variant on the samples of `x` that are `correct`ly classified,
 /// `batch_size` images (restarts included) per call: minimisation attacks
 /// once, fixed-ε attacks inside the per-sample ε search. `index` tells the
-/// variant's random draws apart from other variants'.
+/// variant's random draws apart from other variants'. `starting_points`
+/// (N×C×H×W, optional: adversarials already found, the original where none
+/// was) reach an attack that takes_starting_points; other attacks ignore it.
 VariantResult run_attack_variant(sdk::Backbone& model, const AttackVariantConfig& variant,
                                  int index, const torch::Tensor& x, const torch::Tensor& y,
                                  const torch::Tensor& correct, int64_t batch_size, uint64_t seed,
-                                 const Registry& registry, std::ostream& log);
+                                 const Registry& registry, std::ostream& log,
+                                 const torch::Tensor& starting_points = {});
+
+/// The order variants (given by their traits) run in: config order, except
+/// that attacks which take starting points come after every other attack, so
+/// that they start from the closest adversarial any of them found; among
+/// themselves in config order, each handed the minimum so far.
+std::vector<size_t> attack_run_order(const std::vector<sdk::AttackTraits>& traits);
 
 /// The median as numpy computes it (mean of the middle two for an even
 /// count), with +∞ sorting last.

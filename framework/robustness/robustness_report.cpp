@@ -3,6 +3,7 @@
 #include <absl/strings/str_format.h>
 #include <neuroreg/sdk/atomic_file.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -48,6 +49,17 @@ std::string distance(double d) { return std::isinf(d) ? "inf" : absl::StrFormat(
 
 }  // namespace
 
+std::string three_significant_digits(double value) {
+  if (!std::isfinite(value)) return absl::StrFormat("%g", value);
+  if (value == 0) return "0";
+  const int magnitude = static_cast<int>(std::floor(std::log10(std::abs(value))));
+  const int decimals = std::max(0, 2 - magnitude);
+  // Rounding can carry into one more digit (9.996 → "10.00"): one decimal less.
+  const double scale = std::pow(10.0, decimals);
+  const bool carries = std::abs(std::round(value * scale) / scale) >= std::pow(10.0, magnitude + 1);
+  return absl::StrFormat("%.*f", decimals > 0 && carries ? decimals - 1 : decimals, value);
+}
+
 std::string format_robustness(const record::RobustnessRecord& r) {
   std::string out = absl::StrFormat("%s (%s)\n", r.label(), r.run());
   out += absl::StrFormat("  clean accuracy %.2f%% on %d test images\n", 100 * r.clean_accuracy(),
@@ -74,10 +86,11 @@ std::string format_robustness(const record::RobustnessRecord& r) {
       absl::StrFormat("    %-34s %-5s %-8s %7s %10s %9s %9s %9s %9s\n", "attack", "norm", "access",
                       "found", "median", "images/s", "restarts", "rejected", "clipped");
   for (const auto& a : r.attacks()) {
-    out += absl::StrFormat(
-        "    %-34s %-5s %-8s %6.1f%% %10s %9.1f %9d %9d %9d\n", a.label(), a.norm(), a.access(),
-        100 * a.success_rate(), distance(a.median()), a.images_per_second(), a.restarts(),
-        a.checks().not_adversarial() + a.checks().non_finite(), a.checks().clipped());
+    out += absl::StrFormat("    %-34s %-5s %-8s %6.1f%% %10s %9s %9d %9d %9d\n", a.label(),
+                           a.norm(), a.access(), 100 * a.success_rate(), distance(a.median()),
+                           three_significant_digits(a.images_per_second()), a.restarts(),
+                           a.checks().not_adversarial() + a.checks().non_finite(),
+                           a.checks().clipped());
   }
   out += "  minimal perturbation per sample (minimum over the attacks of each norm):\n";
   for (const auto& n : r.norms()) {
@@ -96,6 +109,63 @@ std::string format_robustness(const record::RobustnessRecord& r) {
   }
   return out;
 }
+
+namespace {
+
+// Per attack variant of `norm` (by label, in the first record's order), the
+// share of each model's attacked samples whose minimum it supplied: which
+// attacks carry the minimum, and so which the protocol could not do without.
+std::string minima_shares(const std::vector<record::RobustnessRecord>& records,
+                          const std::string& norm, size_t model_width) {
+  std::vector<std::string> rows;  // variant labels, then "none found"
+  for (const auto& a : records.front().attacks()) {
+    if (a.norm() == norm) rows.push_back(a.label());
+  }
+  rows.push_back("none found");
+  // shares[model][row], in percent; absent: the model has no such variant.
+  std::vector<std::map<std::string, double>> shares;
+  bool any_unfound = false;
+  for (const auto& r : records) {
+    std::map<std::string, double> share;
+    for (const auto& n : r.norms()) {
+      if (n.norm() != norm) continue;
+      std::map<std::string, int> count;
+      int attacked = 0;
+      for (int v : n.found_by()) {
+        if (v == -1) continue;  // misclassified: not attacked
+        ++attacked;
+        ++count[v == -2 ? "none found" : r.attacks(v).label()];
+      }
+      for (const auto& a : r.attacks()) {
+        if (a.norm() == norm) share[a.label()] = 0;
+      }
+      share["none found"] = 0;
+      for (const auto& [label, c] : count) share[label] = attacked ? 100.0 * c / attacked : 0;
+      any_unfound |= count.count("none found") > 0;
+    }
+    shares.push_back(share);
+  }
+  if (!any_unfound) rows.pop_back();
+  size_t width = 0;
+  for (const auto& row : rows) width = std::max(width, row.size());
+  const int column = static_cast<int>(std::max<size_t>(model_width, 7));
+  std::string out = absl::StrFormat("\n%s minima supplied, %% of the attacked samples\n", norm);
+  out += absl::StrFormat("  %-*s", static_cast<int>(width), "attack");
+  for (const auto& r : records) out += absl::StrFormat("  %*s", column, r.label());
+  out += "\n";
+  for (const auto& row : rows) {
+    out += absl::StrFormat("  %-*s", static_cast<int>(width), row);
+    for (const auto& share : shares) {
+      const auto it = share.find(row);
+      out += absl::StrFormat("  %*s", column,
+                             it == share.end() ? "n/a" : absl::StrFormat("%.1f%%", it->second));
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace
 
 std::string format_robustness_comparison(const std::vector<record::RobustnessRecord>& records) {
   if (records.empty()) return "(no models)\n";
@@ -131,6 +201,7 @@ std::string format_robustness_comparison(const std::vector<record::RobustnessRec
         "adversarial)\n",
         first.samples_size());
   }
+  for (const auto& n : first.norms()) out += minima_shares(records, n.norm(), width);
   return out;
 }
 

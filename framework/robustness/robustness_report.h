@@ -21,7 +21,12 @@ record::RobustnessRecord read_robustness_record(const std::string& path);
 std::string format_robustness(const record::RobustnessRecord& record);
 
 /// Several models side by side: clean, noise, mean corruption accuracy, and
-/// per norm the median (mean) minimal perturbation and success rate.
+/// per norm the median (mean) minimal perturbation; then per norm the share
+/// of the attacked samples whose minimum each attack variant supplied.
 std::string format_robustness_comparison(const std::vector<record::RobustnessRecord>& records);
+
+/// A rate such as images/s to three significant digits, without an exponent
+/// ("0.0456", "9.70", "123", "4570"), so that a slow attack never shows 0.0.
+std::string three_significant_digits(double value);
 
 }  // namespace neuroreg

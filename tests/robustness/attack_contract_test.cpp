@@ -5,8 +5,10 @@
 //     in [0,1], misclassified, at the distance recorded;
 //   - never beat the closed-form minimal distance (nothing can);
 //   - beat a random direction of the same norm;
-//   - for DDN, C&W, Brendel & Bethge and PGD inside the ε search, land within
-//     a few percent of the closed form.
+//   - for DDN, C&W, Brendel & Bethge, PGD and Auto-PGD inside the ε search,
+//     land within a few percent of the closed form.
+// attack_strength_test.cpp compares the protocol with other attacks where no
+// closed form exists.
 // Decision- and score-based attacks run behind views that throw on anything
 // beyond their access, so finishing at all proves they kept to it.
 #include <gtest/gtest.h>
@@ -28,6 +30,10 @@ using sdk::Norm;
 // Every built-in attack; a new one joins the contract by being listed here.
 const std::vector<std::string> kAttacks = {"adam_pgd_l2",
                                            "adam_pgd_linf",
+                                           "apgd_ce_l2",
+                                           "apgd_ce_linf",
+                                           "apgd_dlr_l2",
+                                           "apgd_dlr_linf",
                                            "boundary_attack",
                                            "brendel_bethge_l1",
                                            "brendel_bethge_l2",
@@ -51,7 +57,8 @@ const std::vector<std::string> kAttacks = {"adam_pgd_l2",
 
 // These must find the minimal distance of a linear model within 5%.
 const std::set<std::string> kNearOptimal = {
-    "ddn", "carlini_wagner_l2", "brendel_bethge_l2", "brendel_bethge_linf", "pgd_l2", "pgd_linf"};
+    "ddn",      "carlini_wagner_l2", "brendel_bethge_l2", "brendel_bethge_linf", "pgd_l2",
+    "pgd_linf", "apgd_ce_l2",        "apgd_ce_linf",      "apgd_dlr_l2",         "apgd_dlr_linf"};
 
 TEST(AttackContract, EveryRegisteredAttackIsUnderContract) {
   for (const RegisteredComponent* c :

@@ -2,6 +2,8 @@
 // per-norm minimum over attacks with who found it.
 #include "robustness/robustness_eval.h"
 
+#include <absl/strings/str_format.h>
+#include <absl/strings/str_replace.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -11,6 +13,7 @@
 #include "robustness/robustness_report.h"
 #include "support/builtin_plugins.h"
 #include "support/linear_backbone.h"
+#include "support/small_cnn.h"
 
 namespace neuroreg {
 namespace {
@@ -81,6 +84,105 @@ search_steps = 12
   EXPECT_GT(r.attacks(0).checks().returned(), 19 * 12 - 1);  // every search step is checked
   EXPECT_NE(format_robustness(r).find("ddn"), std::string::npos);
   EXPECT_NE(log.str().find("attacks on 20 samples"), std::string::npos);
+}
+
+TEST(RobustnessEval, BoundaryAttacksRunLastAndStartFromTheClosestAdversarialFound) {
+  testing::TempDir dir;
+  const testing::CnnTask task = testing::trained_cnn_task(24, 4, 8);
+  // Listed first, run last: Brendel & Bethge after DDN, handed DDN's results.
+  const std::string attacks = R"(
+[[attack]]
+name = "brendel_bethge_l2"
+steps = 20
+restarts = 1
+
+[[attack]]
+name = "ddn"
+steps = 30
+)";
+  const std::string head = "[eval]\nsamples = 24\nnoise_sigmas = []\ncorruptions = []\n";
+  std::ostringstream log;
+  const record::RobustnessRecord seeded =
+      evaluate_robustness(*task.model, {task.images, task.labels}, config_of(dir, head + attacks),
+                          testing::builtin_registry(), torch::kCPU, log);
+  ASSERT_EQ(seeded.attacks_size(), 2);
+  const record::AttackVariant& bb = seeded.attacks(0);
+  const record::AttackVariant& ddn = seeded.attacks(1);
+  EXPECT_EQ(bb.attack(), "brendel_bethge_l2");  // the record keeps config order
+  EXPECT_LT(log.str().find("ddn"), log.str().find("brendel_bethge_l2"));
+  int attacked = 0, found_by_ddn = 0;
+  for (int i = 0; i < 24; ++i) {
+    if (seeded.norms(0).found_by(i) == -1) continue;
+    ++attacked;
+    found_by_ddn += std::isfinite(ddn.distances(i));
+    // From DDN's adversarial pulled back to the boundary, it can only get closer.
+    EXPECT_LE(bb.distances(i), ddn.distances(i) * (1 + 1e-6)) << "sample " << i;
+    EXPECT_EQ(seeded.norms(0).distances(i), std::min(bb.distances(i), ddn.distances(i)));
+  }
+  ASSERT_GT(attacked, 20);
+  EXPECT_EQ(bb.seeded_samples(), found_by_ddn);
+  EXPECT_EQ(ddn.seeded_samples(), 0);
+  EXPECT_NE(log.str().find(absl::StrFormat("%d started from an earlier attack", found_by_ddn)),
+            std::string::npos)
+      << log.str();
+
+  // start = "noise": the same attack from noise, handed nothing.
+  const record::RobustnessRecord from_noise = evaluate_robustness(
+      *task.model, {task.images, task.labels},
+      config_of(dir, head + absl::StrReplaceAll(
+                                attacks, {{"restarts = 1", "restarts = 1\nstart = \"noise\""}})),
+      testing::builtin_registry(), torch::kCPU, log);
+  EXPECT_EQ(from_noise.attacks(0).seeded_samples(), 0);
+  int differ = 0;
+  for (int i = 0; i < 24; ++i) differ += from_noise.attacks(0).distances(i) != bb.distances(i);
+  EXPECT_GT(differ, 0);
+}
+
+TEST(RobustnessEval, RunOrderPutsAttacksTakingStartsLastKeepingConfigOrder) {
+  sdk::AttackTraits plain, takes;
+  takes.takes_starting_points = true;
+  EXPECT_EQ(attack_run_order({takes, plain, takes, plain}), (std::vector<size_t>{1, 3, 0, 2}));
+  EXPECT_EQ(attack_run_order({plain, plain}), (std::vector<size_t>{0, 1}));
+  EXPECT_TRUE(attack_run_order({}).empty());
+}
+
+TEST(RobustnessReport, RatesHaveThreeSignificantDigitsAndNoExponent) {
+  EXPECT_EQ(three_significant_digits(9.7), "9.70");
+  EXPECT_EQ(three_significant_digits(0.0456), "0.0456");
+  EXPECT_EQ(three_significant_digits(0.000123456), "0.000123");
+  EXPECT_EQ(three_significant_digits(123.4), "123");
+  EXPECT_EQ(three_significant_digits(4567.8), "4568");
+  EXPECT_EQ(three_significant_digits(9.996), "10.0");
+  EXPECT_EQ(three_significant_digits(0.0), "0");
+}
+
+TEST(RobustnessReport, SideBySideTableSaysWhichAttackSuppliedEachMinimum) {
+  auto model = [](const std::string& label, std::vector<int> found_by) {
+    record::RobustnessRecord r;
+    r.set_label(label);
+    for (const char* a : {"ddn", "brendel_bethge_l2 lr=0.01", "pgd_linf"}) {
+      auto* v = r.add_attacks();
+      v->set_label(a);
+      v->set_norm(std::string(a) == "pgd_linf" ? "Linf" : "L2");
+    }
+    auto* n = r.add_norms();
+    n->set_norm("L2");
+    for (int f : found_by) {
+      n->add_found_by(f);
+      n->add_distances(f == -2 ? HUGE_VAL : 0.5);
+      r.add_samples(0);
+    }
+    return r;
+  };
+  // none: 3 of 4 attacked by DDN (one misclassified); pixel: one not found.
+  const std::string table = format_robustness_comparison(
+      {model("none", {0, 0, 1, -1, 0}), model("pixel", {1, 1, 0, -2})});
+  EXPECT_NE(table.find("L2 minima supplied, % of the attacked samples"), std::string::npos)
+      << table;
+  EXPECT_NE(table.find("ddn                          75.0%    25.0%"), std::string::npos) << table;
+  EXPECT_NE(table.find("brendel_bethge_l2 lr=0.01    25.0%    50.0%"), std::string::npos) << table;
+  EXPECT_NE(table.find("none found                    0.0%    25.0%"), std::string::npos) << table;
+  EXPECT_EQ(table.find("pgd_linf  "), std::string::npos) << "an L∞ attack in the L2 rows";
 }
 
 TEST(RobustnessEval, MedianIsNumpysWithInfinityLast) {

@@ -2,8 +2,9 @@
 // Ustyuzhaninov & Bethge, "Accurate, reliable and fast robustness evaluation",
 // NeurIPS 2019), and the 1-D root finder their subproblem solvers are built on.
 //
-// The attack walks along the decision boundary towards the original: from a
-// random adversarial pulled back to just across the boundary, each step
+// The attack walks along the decision boundary towards the original: from an
+// adversarial (another attack's, or noise) pulled back to just across the
+// boundary, each step
 // linearises the boundary (margin gradient, averaged with momentum) and lets
 // the norm's solver pick the trust-region step that lands back on it as close
 // to the original as possible. The smallest adversarial seen is returned.
@@ -11,8 +12,12 @@
 // Defaults are Foolbox 3's (BrendelBethgeAttack): steps 1000, lr_decay 0.5,
 // lr_num_decay 20, momentum 0.8, overshoot 1.1, binary_search_steps 10; lr is
 // Foolbox's 1e-3 rescaled, see below. Where we depart from Foolbox, and why:
-//  - the start is sdk::adversarial_noise plus sdk::bisect_to_boundary along the
-//    segment, not Foolbox's blended-noise line search and norm-specific blends;
+//  - the start is the closest adversarial the attacks run before this one
+//    found (start = "closest_found": the host runs boundary attacks last and
+//    hands those over; the authors advise starting from another attack's
+//    result), else sdk::adversarial_noise; either is pulled back along the
+//    segment by sdk::bisect_to_boundary. Foolbox takes starting points too,
+//    but by default starts from a blended-noise line search;
 //  - the trust radius is lr × (values of one sample). Foolbox multiplies lr by
 //    the values of the whole batch, so its radius grows with the batch size.
 //    Our default lr 0.25 is Foolbox's 1e-3 at the host's default batch of 250
@@ -193,7 +198,12 @@ void add_options(sdk::OptionList& options) {
       .between(0, 64)
       .add_int("start_tries", 100,
                "uniform-noise draws per sample to find an adversarial start (SDK default)")
-      .between(1, 100000);
+      .between(1, 100000)
+      .add_string("start", "closest_found",
+                  "closest_found: start from the closest adversarial the attacks run before "
+                  "this one found for the sample (its authors' advice), uniform noise where "
+                  "none did; noise: always from uniform noise")
+      .one_of({"closest_found", "noise"});
 }
 
 namespace {
@@ -207,6 +217,7 @@ struct Settings {
   double overshoot;
   int64_t binary_search_steps;
   int64_t start_tries;
+  bool start_from_found;
 };
 
 Settings read_settings(const Options& o) {
@@ -217,7 +228,8 @@ Settings read_settings(const Options& o) {
              o.get_float("momentum"),
              o.get_float("overshoot"),
              o.get_int("binary_search_steps"),
-             o.get_int("start_tries")};
+             o.get_int("start_tries"),
+             o.get_string("start") == "closest_found"};
   return s;
 }
 
@@ -242,7 +254,7 @@ class BrendelBethge : public sdk::Attack {
 
   sdk::AttackTraits traits() const override {
     return {norm_, sdk::AttackKind::kMinimization, sdk::ModelAccess::kGradients,
-            /*randomized=*/true};
+            /*randomized=*/true, /*takes_starting_points=*/s_.start_from_found};
   }
 
   Tensor run(sdk::ModelView& model, const sdk::AttackRequest& request) override {
@@ -253,9 +265,10 @@ class BrendelBethge : public sdk::Attack {
     const auto dim = static_cast<double>(x0[0].numel());
     auto flat = [n](const Tensor& t) { return t.reshape({n, -1}).to(torch::kDouble); };
 
-    // A random adversarial, pulled back to just across the boundary.
-    const sdk::StartingPoints start =
-        sdk::adversarial_noise(model, x0, y, static_cast<int>(s_.start_tries));
+    // An adversarial pulled back to just across the boundary: the closest an
+    // earlier attack found where the host handed one over, random noise
+    // elsewhere.
+    const sdk::StartingPoints start = starting_points(model, request);
     Tensor x = sdk::bisect_to_boundary(model, x0, start.images, y,
                                        static_cast<int>(s_.binary_search_steps));
     // Samples without a start never move and come back as the original.
@@ -300,6 +313,28 @@ class BrendelBethge : public sdk::Attack {
   }
 
  private:
+  // The given starting points that are adversarial (the host checked them;
+  // checking again costs one forward pass), uniform noise for the rest.
+  sdk::StartingPoints starting_points(sdk::ModelView& model, const sdk::AttackRequest& request) {
+    const Tensor x0 = request.images.detach();
+    sdk::StartingPoints start{x0.clone(),
+                              torch::zeros({x0.size(0)}, x0.options().dtype(torch::kBool))};
+    if (request.starting_points.defined()) {
+      const Tensor given = request.starting_points.detach().to(x0.options());
+      start.found = given.ne(x0).flatten(1).any(1) & model.labels(given).ne(request.labels);
+      start.images = torch::where(sdk::expand_like(start.found, x0), given, x0);
+    }
+    const Tensor rest = start.found.logical_not().nonzero().flatten();
+    if (rest.numel() > 0) {
+      const sdk::StartingPoints noise = sdk::adversarial_noise(model, x0.index_select(0, rest),
+                                                               request.labels.index_select(0, rest),
+                                                               static_cast<int>(s_.start_tries));
+      start.images.index_copy_(0, rest, noise.images);
+      start.found.index_copy_(0, rest, noise.found);
+    }
+    return start;
+  }
+
   sdk::Norm norm_;
   Solver solver_;
   Settings s_;

@@ -1,5 +1,5 @@
-// The gradient attack family: FGSM/FGM, PGD (L∞, L2, L1), Adam PGD, DDN and
-// Carlini–Wagner L2, all white-box (ModelAccess::kGradients).
+// The gradient attack family: FGSM/FGM, PGD (L∞, L2, L1), Adam PGD, Auto-PGD,
+// DDN and Carlini–Wagner L2, all white-box (ModelAccess::kGradients).
 //
 // This header is internal to the family's one plugin library: plugin.cpp
 // calls each file's register function, and the files share the loss gradient,
@@ -19,6 +19,7 @@ namespace neuroreg::gradient_attacks {
 void register_fgm(sdk::Registrar& registrar);
 void register_pgd(sdk::Registrar& registrar);
 void register_adam_pgd(sdk::Registrar& registrar);
+void register_apgd(sdk::Registrar& registrar);
 void register_ddn(sdk::Registrar& registrar);
 void register_carlini_wagner(sdk::Registrar& registrar);
 

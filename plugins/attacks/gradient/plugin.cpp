@@ -9,6 +9,7 @@ void register_components(neuroreg::sdk::Registrar& registrar) {
   register_fgm(registrar);
   register_pgd(registrar);
   register_adam_pgd(registrar);
+  register_apgd(registrar);
   register_ddn(registrar);
   register_carlini_wagner(registrar);
 }

@@ -56,6 +56,11 @@ struct NEUROREG_SDK_API AttackTraits {
   /// False for attacks that return the same result on every run (no random
   /// start): the host then runs them once instead of once per restart.
   bool randomized = true;
+  /// True for minimisation attacks that walk from an adversarial towards the
+  /// original (Brendel & Bethge): the host runs them after the other attacks
+  /// of their norm and hands them the closest adversarial found so far per
+  /// sample in AttackRequest::starting_points.
+  bool takes_starting_points = false;
 };
 
 /// One batch to attack.
@@ -63,6 +68,12 @@ struct NEUROREG_SDK_API AttackRequest {
   torch::Tensor images;    ///< N×C×H×W in [0,1], classified correctly
   torch::Tensor labels;    ///< N int64, the true classes
   torch::Tensor epsilons;  ///< N float, each sample's budget (fixed-ε attacks; undefined otherwise)
+  /// N×C×H×W, only for attacks with takes_starting_points: per sample the
+  /// closest adversarial of the attack's norm that an earlier attack found
+  /// (checked by the host), the original image where none did and in every
+  /// restart copy but a sample's first (restarts explore from their own
+  /// starts); undefined when no attack of that norm ran before.
+  torch::Tensor starting_points;
 };
 
 class NEUROREG_SDK_API Attack {

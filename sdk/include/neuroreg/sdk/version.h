@@ -12,10 +12,12 @@
 //      host checks; the plugin stamp carries the LibTorch version and C++ ABI
 //   5  RegularizerInput.rank/world_size/shard(): data-parallel training;
 //      SimilarityTarget.ids/tiers/subset(): auditable target rows
+//   6  AttackTraits.takes_starting_points, AttackRequest.starting_points: the
+//      host seeds boundary attacks with the closest adversarial found so far
 #pragma once
 
 #ifndef NEUROREG_SDK_VERSION
-#define NEUROREG_SDK_VERSION 5
+#define NEUROREG_SDK_VERSION 6
 #endif
 
 /// Marks SDK symbols that cross the plugin boundary. Everything is built with
