@@ -138,6 +138,24 @@ steps = 30
   EXPECT_GT(differ, 0);
 }
 
+TEST(RobustnessEval, TargetedAutoPgdNeedsAClassToTargetAndSaysSo) {
+  const testing::CnnTask task = testing::trained_cnn_task(8, 4, 8);
+  const Registry& registry = testing::builtin_registry();
+  const AttackVariantConfig variant =
+      default_attack_variant(registry, "apgd_dlr_linf", {{"targets", int64_t{4}}});
+  std::ostringstream log;
+  try {
+    run_attack_variant(*task.model, variant, 0, task.images, task.labels,
+                       torch::ones({8}, torch::kBool), 8, 0, registry, log);
+    FAIL() << "4 targets of a 4-class model were accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("apgd_dlr_linf: targets = 4 needs at least 5 classes; "
+                                         "the model has 4"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(RobustnessEval, RunOrderPutsAttacksTakingStartsLastKeepingConfigOrder) {
   sdk::AttackTraits plain, takes;
   takes.takes_starting_points = true;

@@ -200,9 +200,10 @@ void add_options(sdk::OptionList& options) {
                "uniform-noise draws per sample to find an adversarial start (SDK default)")
       .between(1, 100000)
       .add_string("start", "closest_found",
-                  "closest_found: start from the closest adversarial the attacks run before "
-                  "this one found for the sample (its authors' advice), uniform noise where "
-                  "none did; noise: always from uniform noise")
+                  "closest_found: a sample's first run starts from the closest adversarial "
+                  "the attacks run before this one found (its authors' advice); its other "
+                  "restarts, and samples nothing was found for, from uniform noise; noise: "
+                  "every run from uniform noise")
       .one_of({"closest_found", "noise"});
 }
 
