@@ -12,6 +12,8 @@
 #include <memory>
 #include <vector>
 
+#include "support/prototype_task.h"
+
 namespace neuroreg::testing {
 
 class LinearBackbone : public sdk::Backbone {
@@ -39,14 +41,15 @@ class LinearBackbone : public sdk::Backbone {
     torch::NoGradGuard no_grad;
     const torch::Tensor logits = forward(images);
     const torch::Tensor w = linear_->weight;
-    torch::Tensor best = torch::full({images.size(0)}, std::numeric_limits<double>::infinity(),
-                                     torch::kDouble);
+    torch::Tensor best =
+        torch::full({images.size(0)}, std::numeric_limits<double>::infinity(), torch::kDouble);
     for (int64_t j = 0; j < w.size(0); ++j) {
       const torch::Tensor diff = w.index_select(0, labels) - w[j];  // N×D
       const torch::Tensor dual = norm == sdk::Norm::kL2     ? diff.norm(2, 1)
                                  : norm == sdk::Norm::kLinf ? diff.abs().sum(1)
                                                             : diff.abs().amax(1);
-      const torch::Tensor gap = logits.gather(1, labels.view({-1, 1})).squeeze(1) - logits.select(1, j);
+      const torch::Tensor gap =
+          logits.gather(1, labels.view({-1, 1})).squeeze(1) - logits.select(1, j);
       const torch::Tensor d = (gap / dual).to(torch::kDouble);
       best = torch::where(labels.ne(j), torch::minimum(best, d), best);
     }
@@ -60,31 +63,13 @@ class LinearBackbone : public sdk::Backbone {
 /// Images 1×side×side around `classes` random prototypes near mid-grey, with
 /// a linear classifier trained on them (Adam, a few hundred steps): a tiny
 /// trained model whose boundary is known exactly.
-struct LinearTask {
-  std::shared_ptr<LinearBackbone> model;
-  torch::Tensor images;  ///< N×1×side×side in [0,1]
-  torch::Tensor labels;  ///< N
-};
+using LinearTask = TrainedTask<LinearBackbone>;
 
-inline LinearTask trained_linear_task(int64_t samples = 64, int64_t classes = 4,
-                                      int64_t side = 8, uint64_t seed = 0) {
-  torch::manual_seed(seed);
-  const int64_t dim = side * side;
-  const torch::Tensor prototypes = 0.5 + 0.08 * torch::randn({classes, 1, side, side});
-  LinearTask task;
-  task.labels = torch::arange(samples) % classes;
-  task.images =
-      (prototypes.index_select(0, task.labels) + 0.04 * torch::randn({samples, 1, side, side}))
-          .clamp(0, 1);
-  task.model = std::make_shared<LinearBackbone>(dim, classes);
-  torch::optim::Adam optimizer(task.model->parameters(), torch::optim::AdamOptions(0.05));
-  for (int step = 0; step < 200; ++step) {
-    optimizer.zero_grad();
-    torch::nn::functional::cross_entropy(task.model->forward(task.images), task.labels).backward();
-    optimizer.step();
-  }
-  task.model->eval();
-  return task;
+inline LinearTask trained_linear_task(int64_t samples = 64, int64_t classes = 4, int64_t side = 8,
+                                      uint64_t seed = 0) {
+  return trained_task<LinearBackbone>(
+      [&] { return std::make_shared<LinearBackbone>(side * side, classes); }, samples, classes,
+      side, 0.08, 0.04, 0.05, 200, seed);
 }
 
 }  // namespace neuroreg::testing

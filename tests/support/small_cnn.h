@@ -11,6 +11,8 @@
 #include <memory>
 #include <vector>
 
+#include "support/prototype_task.h"
+
 namespace neuroreg::testing {
 
 class SmallCnn : public sdk::Backbone {
@@ -42,33 +44,15 @@ class SmallCnn : public sdk::Backbone {
   torch::nn::Linear linear_;
 };
 
-struct CnnTask {
-  std::shared_ptr<SmallCnn> model;
-  torch::Tensor images;  ///< N×1×side×side in [0,1]
-  torch::Tensor labels;  ///< N
-};
-
 /// Images 1×side×side around `classes` random prototypes (with more spread
 /// than the linear task, so that the classes touch), and a SmallCnn trained
 /// on them with Adam until it fits them.
+using CnnTask = TrainedTask<SmallCnn>;
+
 inline CnnTask trained_cnn_task(int64_t samples = 32, int64_t classes = 4, int64_t side = 8,
                                 uint64_t seed = 0) {
-  torch::manual_seed(seed);
-  const torch::Tensor prototypes = 0.5 + 0.1 * torch::randn({classes, 1, side, side});
-  CnnTask task;
-  task.labels = torch::arange(samples) % classes;
-  task.images =
-      (prototypes.index_select(0, task.labels) + 0.08 * torch::randn({samples, 1, side, side}))
-          .clamp(0, 1);
-  task.model = std::make_shared<SmallCnn>(side, classes);
-  torch::optim::Adam optimizer(task.model->parameters(), torch::optim::AdamOptions(0.01));
-  for (int step = 0; step < 300; ++step) {
-    optimizer.zero_grad();
-    torch::nn::functional::cross_entropy(task.model->forward(task.images), task.labels).backward();
-    optimizer.step();
-  }
-  task.model->eval();
-  return task;
+  return trained_task<SmallCnn>([&] { return std::make_shared<SmallCnn>(side, classes); }, samples,
+                                classes, side, 0.1, 0.08, 0.01, 300, seed);
 }
 
 }  // namespace neuroreg::testing
