@@ -88,14 +88,16 @@ commands:
                         and per-neuron metrics DIR/<scan>/neurons.tsv
   neural target --out DIR [--models DIR] SCAN...
                         the targets from scan folders: DIR/data (neural_data, Eq. 2), with
-                        fitted models DIR/model (neural_model, Eq. 6), and DIR/report
-                        (table, clustered similarity matrices, Fig. 1D scatter)
+                        fitted models DIR/model (neural_model, Eq. 6), DIR/pixels (the
+                        stimuli's own pixel similarity over the same rows, a control) and
+                        DIR/report (table, clustered similarity matrices, Fig. 1D scatter)
   neural bench          time a fitting step per core, and building a target against one GEMM
                         of its size (--stimuli 5000 --scans 8 --neurons 8000 by default)
   target simulate-v1 --out DIR
                         write similarity targets of a simulated V1 population: DIR/model
                         (noise-free) and DIR/data (single trials), for neural_model,
-                        neural_data, shuffle and matrix runs without recordings
+                        neural_data, shuffle and matrix runs without recordings; refuses
+                        when two independent populations' targets agree at r < 0.85
   help                  this text
 
 options:
@@ -122,9 +124,14 @@ options:
   KEY=VALUE[,VALUE...]  compare/train/run-cell/config check: set a config key by its path
                         (train.epochs=3, seed=0,1,2, 'regularizer[pixel].alpha=2,8'); a
                         comma list makes a grid axis
-  --dataset NAME        simulate-v1: the stimuli's dataset (default fashion_mnist)
-  --stimuli N           simulate-v1: training images drawn as stimuli (default 5000);
-                        neural simulate: images shown once (default 5000, plus 100 oracle)
+  --physiology P        simulate-v1, neural simulate: mouse (default: tuning and receptive
+                        fields from mouse V1 through the paper's screen) or legacy (the
+                        earlier simulator, a sensitivity arm)
+  --stimuli-source S    simulate-v1, neural simulate: dead_leaves (default: generated
+                        natural-like scenes, another domain than the task) or dataset
+  --dataset NAME        --stimuli-source dataset: the stimuli's dataset (default fashion_mnist)
+  --stimuli N           simulate-v1: stimuli (default 5000); neural simulate: images shown
+                        once (default 5000, plus 100 oracle)
   --neurons N           simulate-v1: model neurons; neural simulate: per scan (default 1000)
   --scans N             neural simulate: scans per animal (default 2, from 2 animals)
   --seed N              simulate-v1, neural simulate, neural fit: seed (default 0)
@@ -236,6 +243,11 @@ std::string parse_args(int argc, char** argv, Args& args) {
       if (!value(args.neural.truth)) return "--truth needs a folder";
     } else if (arg == "--dataset") {
       if (!value(args.neural.dataset)) return "--dataset needs a dataset plugin name";
+      args.neural.dataset_set = true;
+    } else if (arg == "--physiology") {
+      if (!value(args.neural.physiology)) return "--physiology needs mouse or legacy";
+    } else if (arg == "--stimuli-source") {
+      if (!value(args.neural.stimuli_source)) return "--stimuli-source needs dead_leaves or dataset";
     } else if (arg == "--jobs") {
       if (!value(v)) return "--jobs needs a number";
       try {
@@ -321,7 +333,7 @@ const std::map<std::string, std::set<std::string>>& command_flags() {
       {"export", {"--plugin-path", "--threads", "--device", "--torchscript"}},
       {"neural simulate",
        {"--plugin-path", "--threads", "--out", "--dataset", "--stimuli", "--neurons", "--scans",
-        "--seed"}},
+        "--seed", "--physiology", "--stimuli-source"}},
       {"neural fit",
        {"--plugin-path", "--threads", "--out", "--core", "--features", "--epochs", "--seed"}},
       {"neural target",
@@ -330,7 +342,8 @@ const std::map<std::string, std::set<std::string>>& command_flags() {
        {"--plugin-path", "--threads", "--rounds", "--features", "--stimuli", "--neurons",
         "--scans"}},
       {"target simulate-v1",
-       {"--plugin-path", "--threads", "--out", "--dataset", "--stimuli", "--neurons", "--seed"}},
+       {"--plugin-path", "--threads", "--out", "--dataset", "--stimuli", "--neurons", "--seed",
+        "--physiology", "--stimuli-source"}},
       {"help", {}},
   };
   return flags;

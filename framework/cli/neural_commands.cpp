@@ -5,6 +5,7 @@
 #include <neuroreg/sdk/target.h>
 #include <torch/torch.h>
 
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 
@@ -17,6 +18,7 @@
 #include "neural/recordings.h"
 #include "neural/simulated_scans.h"
 #include "neural/simulated_v1.h"
+#include "neural/synthetic_scenes.h"
 #include "runtime/runtime.h"
 
 namespace neuroreg {
@@ -39,6 +41,29 @@ torch::Tensor draw_stimuli(const Registry& registry, const std::string& name, in
   const torch::Tensor pick = torch::randperm(train.size(), gen, torch::kLong).slice(0, 0, count);
   // Grayscale, as the recordings' screens showed them.
   return train.images.index_select(0, pick).mean(1, /*keepdim=*/true);
+}
+
+// The simulators' stimuli: `count` dead-leaves scenes (default: another
+// domain than the task, as the paper's ImageNet images were) or a dataset's
+// training images (--stimuli-source dataset --dataset NAME). `source` gets
+// them in words.
+torch::Tensor simulator_stimuli(const NeuralArgs& args, const Registry& registry, int64_t count,
+                                std::string& source) {
+  if (args.stimuli_source == "dead_leaves") {
+    if (args.dataset_set) {
+      throw std::invalid_argument(
+          "--dataset picks the images of --stimuli-source dataset; the stimuli are dead_leaves "
+          "scenes");
+    }
+    source = describe_dead_leaves(count, static_cast<uint64_t>(args.seed));
+    return dead_leaves(count, static_cast<uint64_t>(args.seed));
+  }
+  if (args.stimuli_source == "dataset") {
+    source = absl::StrFormat("%d %s training images (seed %d)", count, args.dataset, args.seed);
+    return draw_stimuli(registry, args.dataset, count, args.seed);
+  }
+  throw std::invalid_argument("unknown --stimuli-source '" + args.stimuli_source +
+                              "'; expected dead_leaves or dataset");
 }
 
 // A scan's name: its folder's, so models and reports line up with scans.
@@ -86,15 +111,15 @@ int simulate_v1_command(const NeuralArgs& args, const Registry& registry, std::o
     err << "neuroreg: target simulate-v1 needs --out DIR\n";
     return 2;
   }
-  configure_threads(args.threads);
-  const torch::Tensor stimuli = draw_stimuli(registry, args.dataset, args.stimuli, args.seed);
   V1Settings settings;
+  settings.physiology = parse_physiology(args.physiology);  // before any work
   settings.neurons = args.neurons;
   settings.seed = static_cast<uint64_t>(args.seed);
-  write_simulated_v1_targets(
-      V1Population(settings), stimuli,
-      absl::StrFormat("%d %s training images (seed %d)", args.stimuli, args.dataset, args.seed),
-      args.out, out);
+  configure_threads(args.threads);
+  std::string source;
+  const torch::Tensor stimuli = simulator_stimuli(args, registry, args.stimuli, source);
+  out << describe_physiology(settings.physiology, settings.height, settings.width);
+  write_simulated_v1_targets(V1Population(settings), stimuli, source, args.out, out);
   return 0;
 }
 
@@ -104,18 +129,25 @@ int simulate_command(const NeuralArgs& args, const Registry& registry, std::ostr
     err << "neuroreg: neural simulate needs --out DIR\n";
     return 2;
   }
-  configure_threads(args.threads);
   ScanSimulation sim;
+  sim.v1.physiology = parse_physiology(args.physiology);  // before any work
   sim.unique_images = args.stimuli;
   sim.scans_per_animal = args.scans;
   sim.v1.neurons = args.neurons;
   sim.v1.seed = static_cast<uint64_t>(args.seed);
-  const torch::Tensor images =
-      draw_stimuli(registry, args.dataset, sim.unique_images + sim.oracle_images, args.seed);
-  out << absl::StrFormat("simulate: %d animals × %d scans, %d neurons each, %s images\n",
-                         sim.animals, sim.scans_per_animal, sim.v1.neurons, args.dataset)
-      << std::flush;
+  configure_threads(args.threads);
+  const auto start = std::chrono::steady_clock::now();
+  const torch::Tensor images = simulator_stimuli(args, registry, sim.unique_images + sim.oracle_images,
+                                                 sim.stimuli_source);
+  out << absl::StrFormat("simulate: %d animals × %d scans, %d neurons each, %s physiology; "
+                         "stimuli: %s\n",
+                         sim.animals, sim.scans_per_animal, sim.v1.neurons, args.physiology,
+                         sim.stimuli_source)
+      << describe_physiology(sim.v1.physiology, sim.v1.height, sim.v1.width) << std::flush;
   simulate_scans(images, sim, args.out, out);
+  out << absl::StrFormat(
+      "simulated in %.1f s\n",
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return 0;
 }
 
@@ -203,11 +235,13 @@ int target_command(const NeuralArgs& args, const std::vector<std::string>& scans
   const fs::path root(args.out);
   sdk::save_similarity_target(targets.data, (root / "data").string());
   if (!models.empty()) sdk::save_similarity_target(targets.model, (root / "model").string());
+  sdk::save_similarity_target(targets.pixels, (root / "pixels").string());
   const std::vector<std::string> warnings = write_target_report(report, (root / "report").string());
   out << format_target_report(report);
   for (const std::string& warning : warnings) err << "neuroreg: warning: " << warning << "\n";
-  out << absl::StrFormat("wrote %s/data%s and %s/report\n", args.out,
-                         models.empty() ? "" : ", " + args.out + "/model", args.out);
+  out << absl::StrFormat("wrote %s/data%s, %s/pixels (the pixel control) and %s/report\n",
+                         args.out, models.empty() ? "" : ", " + args.out + "/model", args.out,
+                         args.out);
   return 0;
 }
 

@@ -19,6 +19,10 @@ struct NeuralArgs {
   int scans = 2;
   int threads = 0;
   bool stimuli_set = false, neurons_set = false, scans_set = false;  ///< given on the command line
+  bool dataset_set = false;
+  // simulate-v1, neural simulate
+  std::string physiology = "mouse";          ///< mouse | legacy (v1_physiology.h)
+  std::string stimuli_source = "dead_leaves";  ///< dead_leaves | dataset (--dataset)
   // fit
   std::string core = "paper_cnn";
   int features = 16;
@@ -45,7 +49,8 @@ int fit_command(const NeuralArgs& args, const std::vector<std::string>& scans, s
                 std::ostream& err);
 
 /// `neural target --out DIR [--models DIR] SCAN...`: DIR/data (neural_data),
-/// DIR/model (neural_model, with models) and DIR/report.
+/// DIR/model (neural_model, with models), DIR/pixels (the pixel control over
+/// the same rows) and DIR/report.
 int target_command(const NeuralArgs& args, const std::vector<std::string>& scans, std::ostream& out,
                    std::ostream& err);
 

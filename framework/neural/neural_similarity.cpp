@@ -125,6 +125,19 @@ torch::Tensor repeat_fluctuation(const torch::Tensor& oracle, const torch::Tenso
   return (pairs - diagonal).flatten();
 }
 
+double offdiagonal_correlation(const torch::Tensor& e1, const torch::Tensor& e2) {
+  const torch::Tensor s1 = e1.matmul(e1.t()).to(torch::kDouble);
+  const torch::Tensor s2 = e2.matmul(e2.t()).to(torch::kDouble);
+  const torch::Tensor d1 = s1.diagonal(), d2 = s2.diagonal();
+  const double n = static_cast<double>(s1.size(0) * (s1.size(0) - 1));
+  const double sx = (s1.sum() - d1.sum()).item<double>(), sy = (s2.sum() - d2.sum()).item<double>();
+  const double sxx = (s1.pow(2).sum() - d1.pow(2).sum()).item<double>();
+  const double syy = (s2.pow(2).sum() - d2.pow(2).sum()).item<double>();
+  const double sxy = ((s1 * s2).sum() - (d1 * d2).sum()).item<double>();
+  const double cov = sxy / n - (sx / n) * (sy / n);
+  return cov / std::sqrt((sxx / n - (sx / n) * (sx / n)) * (syy / n - (sy / n) * (sy / n)));
+}
+
 torch::Tensor average_over_scans(const std::vector<torch::Tensor>& embeddings) {
   if (embeddings.empty()) throw std::invalid_argument("average_over_scans needs a scan");
   for (const torch::Tensor& e : embeddings) {

@@ -51,6 +51,11 @@ torch::Tensor scan_fluctuation(const std::vector<torch::Tensor>& oracle_similari
 /// minus that image's S_oracle_ii, for every image and pair. I·T(T−1)/2 values.
 torch::Tensor repeat_fluctuation(const torch::Tensor& oracle, const torch::Tensor& weights);
 
+/// Pearson r between the off-diagonal entries of E1 E1ᵀ and E2 E2ᵀ (two
+/// similarity matrices over the same stimuli, given as embeddings N×D1 and
+/// N×D2), from sums: the N×N products are the only large temporaries.
+double offdiagonal_correlation(const torch::Tensor& e1, const torch::Tensor& e2);
+
 /// Embeddings of several scans' similarity over the same stimuli whose Gram
 /// matrix is the mean of theirs: concatenated along D and scaled by 1/√H.
 torch::Tensor average_over_scans(const std::vector<torch::Tensor>& embeddings);

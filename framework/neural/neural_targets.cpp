@@ -6,8 +6,10 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 #include <map>
+#include <sstream>
 #include <stdexcept>
 
 #include "neural/fit.h"
@@ -23,21 +25,6 @@ double correlation(const torch::Tensor& a, const torch::Tensor& b) {
   x = x - x.mean();
   y = y - y.mean();
   return (x.dot(y) / (x.norm() * y.norm())).item<double>();
-}
-
-// r between the off-diagonal entries of E1 E1ᵀ and E2 E2ᵀ, from sums (no
-// masks: the N×N products are the only large temporaries).
-double offdiagonal_correlation(const torch::Tensor& e1, const torch::Tensor& e2) {
-  const torch::Tensor s1 = e1.matmul(e1.t()).to(torch::kDouble);
-  const torch::Tensor s2 = e2.matmul(e2.t()).to(torch::kDouble);
-  const torch::Tensor d1 = s1.diagonal(), d2 = s2.diagonal();
-  const double n = static_cast<double>(s1.size(0) * (s1.size(0) - 1));
-  const double sx = (s1.sum() - d1.sum()).item<double>(), sy = (s2.sum() - d2.sum()).item<double>();
-  const double sxx = (s1.pow(2).sum() - d1.pow(2).sum()).item<double>();
-  const double syy = (s2.pow(2).sum() - d2.pow(2).sum()).item<double>();
-  const double sxy = ((s1 * s2).sum() - (d1 * d2).sum()).item<double>();
-  const double cov = sxy / n - (sx / n) * (sy / n);
-  return cov / std::sqrt((sxx / n - (sx / n) * (sx / n)) * (syy / n - (sy / n) * (sy / n)));
 }
 
 double upper_correlation(const torch::Tensor& s1, const torch::Tensor& s2) {
@@ -100,6 +87,7 @@ NeuralTargets neural_targets(const std::vector<std::string>& scan_dirs,
   torch::Tensor stimuli, image_ids;
   int64_t once_rows = 0;
   bool all_truth = true;
+  std::string simulator;  // simulated scans say how they were simulated
   report.scans.clear();
   for (size_t h = 0; h < scan_dirs.size(); ++h) {
     const std::string& dir = scan_dirs[h];
@@ -184,6 +172,14 @@ NeuralTargets neural_targets(const std::vector<std::string>& scan_dirs,
 
     const std::string truth_path = truth_file(dir, options.truth_dir);
     report.truth_files.push_back(truth_path);
+    const std::filesystem::path simulator_file =
+        std::filesystem::path(truth_path).parent_path() / "simulator.txt";
+    if (simulator.empty() && std::filesystem::exists(simulator_file)) {
+      std::ifstream in(simulator_file);
+      std::ostringstream text;
+      text << in.rdbuf();
+      simulator = "simulated recordings (" + simulator_file.string() + "):\n" + text.str();
+    }
     torch::Tensor truth = read_truth(raw, truth_path);
     if (truth.defined() && recorded_units) truth = truth * unit.to(truth.dtype());
     if (truth.defined()) {
@@ -228,14 +224,16 @@ NeuralTargets neural_targets(const std::vector<std::string>& scan_dirs,
       "them, ids.npy holds each row's frame_image_id), SNR-weighted (Eq. 1, %d oracle images "
       "× %d repeats), rows centred over all of them, averaged over %d scans:\n",
       report.stimuli, report.oracle_images, report.oracle_images, report.repeats, scan_dirs.size());
-  std::string sources;
-  for (const std::string& dir : scan_dirs) sources += "  " + dir + "\n";
+  std::string scan_list;
+  for (const std::string& dir : scan_dirs) scan_list += "  " + dir + "\n";
+  std::string sources = scan_list;
   sources +=
       "normalisation: " + report.normalisation +
       "\nweights: w_a = SNR of each neuron on the oracle repeats (Eq. 1)" +
       (models.empty() ? std::string() : ", × v_a (the model's test correlation) for S_model") +
       "\n";
   if (!options.command.empty()) sources += "command: " + options.command + "\n";
+  sources += simulator;
   targets.data.provenance =
       "neural_data: S_data (Eq. 2) of single trials of " + scans_text + sources;
   if (!models.empty()) {
@@ -248,6 +246,17 @@ NeuralTargets neural_targets(const std::vector<std::string>& scan_dirs,
         "behaviour, models " +
         models.front()->settings().core + ") of " + scans_text + sources;
   }
+  targets.pixels.stimuli = targets.data.stimuli;
+  targets.pixels.ids = targets.data.ids;
+  targets.pixels.tiers = targets.data.tiers;
+  targets.pixels.embeddings = sdk::unit_embeddings(targets.data.stimuli.flatten(1));
+  targets.pixels.provenance =
+      "pixels: the control, S the centred cosine similarity of the stimuli's own pixels (Eq. 2 "
+      "on pixels instead of responses), over the same rows as neural_data: " +
+      absl::StrFormat("%d images shown once and the %d oracle images (tiers.npy, ids.npy) of:\n",
+                      report.stimuli, report.oracle_images) +
+      scan_list + (options.command.empty() ? "" : "command: " + options.command + "\n") +
+      simulator;
   if (all_truth) {
     report.r_oracle_truth = mean_over(report.scans, &ScanReport::r_oracle_truth);
     report.r_data_truth = mean_over(report.scans, &ScanReport::r_data_truth);

@@ -94,6 +94,10 @@ std::string describe_normalisation(const std::string& normalise);
 struct NeuralTargets {
   sdk::SimilarityTarget data;   ///< neural_data
   sdk::SimilarityTarget model;  ///< neural_model; empty without models
+  /// The control: the same rows (stimuli, ids, tiers) with S the centred
+  /// cosine similarity of the stimuli's own pixels. If it regularizes as
+  /// well as the neural targets, the effect is not neural.
+  sdk::SimilarityTarget pixels;
 };
 
 /// Builds the targets from the scan folders at `scan_dirs`, with `models`

@@ -1,6 +1,7 @@
 #include "neural/simulated_scans.h"
 
 #include <absl/strings/str_format.h>
+#include <neuroreg/sdk/atomic_file.h>
 #include <neuroreg/sdk/npy.h>
 #include <neuroreg/sdk/stimuli.h>
 #include <torch/torch.h>
@@ -10,7 +11,9 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "neural/neural_similarity.h"
 #include "neural/recordings.h"
+#include "neural/v1_descriptors.h"
 
 namespace neuroreg {
 namespace {
@@ -23,6 +26,43 @@ torch::Tensor slow_walk(int64_t n, int64_t columns, double rho, at::Generator& g
   x[0] = noise[0];
   for (int64_t t = 1; t < n; ++t) x[t] = rho * x[t - 1] + scale * noise[t];
   return x;
+}
+
+// The gate across the scans' populations (each its own neurons) and the
+// first one's descriptors, on the first images, noise-free, without gain.
+void report_populations(const std::vector<V1Population>& populations, const torch::Tensor& pool,
+                        std::ostream& log) {
+  const int64_t m = std::min<int64_t>(pool.size(0), kDescriptorStimuli);
+  const torch::Tensor probe = pool.slice(0, 0, m);
+  std::vector<torch::Tensor> embeddings;
+  for (const V1Population& population : populations) {
+    const torch::Tensor rates = population.rates(probe);
+    embeddings.push_back(data_embeddings(rates, target_weights(population, rates)));
+  }
+  const V1Physiology physiology = populations.front().settings().physiology;
+  log << format_descriptors(
+      describe_population(populations.front(), probe, populations.front().settings().seed + 2));
+  if (embeddings.size() < 2) {
+    log << "gate: needs 2 scans (independent populations); 1 simulated\n";
+    return;
+  }
+  double lowest = 1, sum = 0;
+  int pairs = 0;
+  for (size_t a = 0; a < embeddings.size(); ++a) {
+    for (size_t b = a + 1; b < embeddings.size(); ++b) {
+      const double r = offdiagonal_correlation(embeddings[a], embeddings[b]);
+      lowest = std::min(lowest, r);
+      sum += r;
+      ++pairs;
+    }
+  }
+  log << format_gate(lowest, physiology, m,
+                     absl::StrFormat("the least similar of %d scan pairs (mean r %.3f)", pairs,
+                                     sum / pairs));
+  if (physiology == V1Physiology::kMouse && lowest < kGateThreshold) {
+    log << "warning: the scans' populations fail the gate: a target from them depends on which "
+           "neurons were drawn\n";
+  }
 }
 
 }  // namespace
@@ -60,6 +100,9 @@ std::vector<std::string> simulate_scans(const torch::Tensor& images, const ScanS
   const int64_t n = design.size(0);
 
   std::vector<std::string> written;
+  std::vector<V1Population> populations;
+  const std::string simulator = describe_physiology(v1.physiology, v1.height, v1.width) +
+                                "stimuli: " + sim.stimuli_source + "\n";
   for (int64_t animal = 0; animal < sim.animals; ++animal) {
     for (int64_t s = 0; s < sim.scans_per_animal; ++s) {
       const auto start = std::chrono::steady_clock::now();
@@ -67,7 +110,7 @@ std::vector<std::string> simulate_scans(const torch::Tensor& images, const ScanS
       auto gen = at::detail::createCPUGenerator(scan_seed);
       V1Settings settings = v1;
       settings.seed = scan_seed;  // each scan records its own neurons
-      const V1Population population(settings);
+      const V1Population& population = populations.emplace_back(settings);
 
       Scan scan;
       scan.frame_image_id = design.index_select(0, torch::randperm(n, gen, torch::kLong));
@@ -114,6 +157,8 @@ std::vector<std::string> simulate_scans(const torch::Tensor& images, const ScanS
       write_scan(scan, dir);
       std::filesystem::create_directories(std::filesystem::path(dir) / "truth");
       sdk::write_npy((std::filesystem::path(dir) / "truth" / "responses.npy").string(), truth);
+      sdk::write_file_atomically((std::filesystem::path(dir) / "truth" / "simulator.txt").string(),
+                                 simulator);
       written.push_back(dir);
       log << absl::StrFormat(
                  "  %s: %d trials × %d neurons (%d oracle images × %d repeats) in %.1f s\n", dir, n,
@@ -122,6 +167,7 @@ std::vector<std::string> simulate_scans(const torch::Tensor& images, const ScanS
           << std::flush;
     }
   }
+  report_populations(populations, pool, log);
   return written;
 }
 

@@ -14,6 +14,10 @@
 //
 //   DIR/<animal>-<scan>/            the scan folder (read_scan reads it)
 //   DIR/<animal>-<scan>/truth/responses.npy   N×A noise-free rate × gain
+//   DIR/<animal>-<scan>/truth/simulator.txt   the physiology and stimuli
+//
+// The scans are independent populations: the gate (v1_descriptors.h) is
+// reported across their noise-free `model` targets on the first images.
 #pragma once
 
 #include <torch/types.h>
@@ -34,12 +38,14 @@ struct ScanSimulation {
   int64_t oracle_images = 100;
   int64_t repeats = 10;
   double validation_fraction = 0.1;
-  V1Settings v1;  ///< neurons per scan, image size, rates; its seed seeds everything
+  V1Settings v1;  ///< neurons per scan, image size, rates, physiology; its seed seeds everything
+  std::string stimuli_source;  ///< the images in words, for truth/simulator.txt
 };
 
 /// Simulates every scan on `images` (at least unique_images + oracle_images
 /// of N×1×h×w in [0,1]; they are resized to the V1 grid and stored as 0..255)
-/// and writes them under `out_dir`. Returns the scan folders' paths.
+/// and writes them under `out_dir`. Prints the first scan's descriptors and
+/// the gate across scans. Returns the scan folders' paths.
 std::vector<std::string> simulate_scans(const torch::Tensor& images, const ScanSimulation& sim,
                                         const std::string& out_dir, std::ostream& log);
 

@@ -9,20 +9,16 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "neural/neural_similarity.h"
+#include "neural/v1_descriptors.h"
+
 namespace neuroreg {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 
-// Pearson correlation of the off-diagonal entries of two similarity matrices.
-double off_diagonal_correlation(const torch::Tensor& a, const torch::Tensor& b) {
-  const torch::Tensor mask = torch::ones_like(a, torch::kBool).triu(1);
-  torch::Tensor x = a.masked_select(mask).to(torch::kDouble);
-  torch::Tensor y = b.masked_select(mask).to(torch::kDouble);
-  x = x - x.mean();
-  y = y - y.mean();
-  return ((x * y).sum() / (x.norm() * y.norm())).item<double>();
-}
+// The standard normal CDF.
+double normal_cdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
 
 }  // namespace
 
@@ -34,21 +30,43 @@ V1Population::V1Population(const V1Settings& s) : settings_(s) {
     throw std::invalid_argument(
         "simulated V1: complex_fraction must lie in [0,1] and mean_peak_rate be positive");
   }
+  const bool mouse = s.physiology == V1Physiology::kMouse;
   auto gen = at::detail::createCPUGenerator(s.seed);
   auto uniform = [&](double lo, double hi) {
     return torch::rand({s.neurons, 1}, gen, torch::kDouble) * (hi - lo) + lo;
   };
-  const torch::Tensor cx = uniform(0.25 * s.width, 0.75 * s.width);
-  const torch::Tensor cy = uniform(0.25 * s.height, 0.75 * s.height);
+  // Receptive-field centres: over the whole screen (mouse V1 tiles the
+  // visual field; a scan's neurons see all of the monitor), or the legacy
+  // central half.
+  const double margin = mouse ? 0.0 : 0.25;
+  const torch::Tensor cx = uniform(margin * s.width, (1 - margin) * s.width);
+  const torch::Tensor cy = uniform(margin * s.height, (1 - margin) * s.height);
   const torch::Tensor theta = uniform(0, kPi);
   const torch::Tensor phase = uniform(0, 2 * kPi);
-  // Spatial frequency log-uniform over 1.6 octaves; the envelope scales with
-  // the wavelength (about 2 octaves of bandwidth), at least 1.5 pixels. At
-  // 36×64 pixels for the screen, fields span 6-20 pixels (±2σ), as mouse V1
-  // fields do there and as the predictive cores' 17-21 pixel reach assumes.
-  const torch::Tensor freq = torch::exp(uniform(std::log(0.1), std::log(0.3)));
-  const torch::Tensor sigma = (0.35 / freq).clamp_min(1.5);
-  constexpr double kAspect = 0.7;
+  // Pixel offsets from each centre, in the units the tuning is stated in:
+  // degrees of visual angle (mouse) or pixels (legacy).
+  const ScreenGeometry screen;
+  const double unit_x = mouse ? screen.deg_per_pixel_x(s.width) : 1.0;
+  const double unit_y = mouse ? screen.deg_per_pixel_y(s.height) : 1.0;
+  torch::Tensor freq, sigma;
+  if (mouse) {
+    // Preferred SF: truncated log-normal (v1_physiology.h), drawn by
+    // inverting the CDF of a uniform draw between the truncation points.
+    const MouseV1Tuning tuning;
+    const double lo = normal_cdf(std::log2(tuning.sf_min_cpd / tuning.sf_median_cpd) /
+                                 tuning.sf_sigma_octaves);
+    const double hi = normal_cdf(std::log2(tuning.sf_max_cpd / tuning.sf_median_cpd) /
+                                 tuning.sf_sigma_octaves);
+    const torch::Tensor z = std::sqrt(2.0) * torch::erfinv(2 * uniform(lo, hi) - 1);
+    freq = tuning.sf_median_cpd * torch::exp2(tuning.sf_sigma_octaves * z);
+    sigma = tuning.envelope_constant() / freq;  // degrees: the bandwidth rule
+  } else {
+    // Legacy: log-uniform over 1.6 octaves, envelope 0.35 wavelengths
+    // (about 2 octaves of bandwidth), at least 1.5 pixels.
+    freq = torch::exp(uniform(std::log(0.1), std::log(0.3)));
+    sigma = (0.35 / freq).clamp_min(1.5);
+  }
+  constexpr double kAspect = 0.7;  // the envelope is 1/0.7 longer along the bars
 
   const torch::Tensor ys = torch::arange(s.height, torch::kDouble)
                                .view({-1, 1})
@@ -58,7 +76,8 @@ V1Population::V1Population(const V1Settings& s) : settings_(s) {
                                .view({1, -1})
                                .expand({s.height, s.width})
                                .reshape({1, -1});
-  const torch::Tensor dx = xs - cx, dy = ys - cy;
+  const torch::Tensor dx = mouse ? (xs - cx) * unit_x : xs - cx;
+  const torch::Tensor dy = mouse ? (ys - cy) * unit_y : ys - cy;
   const torch::Tensor along = dx * theta.cos() + dy * theta.sin();
   const torch::Tensor across = -dx * theta.sin() + dy * theta.cos();
   const torch::Tensor envelope =
@@ -75,30 +94,56 @@ V1Population::V1Population(const V1Settings& s) : settings_(s) {
   is_complex_ = torch::rand({s.neurons}, gen) < s.complex_fraction;
   // Log-normal peak rates (σ = 1 in log space): SNR varies widely.
   peak_rate_ = (s.mean_peak_rate * torch::exp(torch::randn({s.neurons}, gen) - 0.5));
+  frequency_ = freq.flatten();
+  orientation_ = theta.flatten();
 }
 
-torch::Tensor V1Population::drive(const torch::Tensor& stimuli) const {
+std::pair<torch::Tensor, torch::Tensor> V1Population::linear(const torch::Tensor& stimuli) const {
   torch::Tensor x = sdk::resized(stimuli.to(torch::kFloat), settings_.height, settings_.width);
   x = x.reshape({x.size(0), -1});
-  const torch::Tensor e = x.matmul(even_.t());
-  const torch::Tensor o = x.matmul(odd_.t());
-  return torch::where(is_complex_, (e.square() + o.square()).sqrt(), e.relu());
+  return {x.matmul(even_.t()), x.matmul(odd_.t())};
 }
 
-torch::Tensor V1Population::rates(const torch::Tensor& stimuli) const {
-  if (stimuli.dim() != 4 || stimuli.size(1) != 1 || stimuli.size(0) < 2) {
-    throw std::invalid_argument("simulated V1 needs stimuli N×1×H×W with N >= 2, got " +
-                                c10::str(stimuli.sizes()));
+torch::Tensor V1Population::rates(const torch::Tensor& stimuli,
+                                  const torch::Tensor& adapted_to) const {
+  for (const torch::Tensor* t : {&stimuli, &adapted_to}) {
+    if (t->defined() && (t->dim() != 4 || t->size(1) != 1 || t->size(0) < 2)) {
+      throw std::invalid_argument("simulated V1 needs stimuli N×1×H×W with N >= 2, got " +
+                                  c10::str(t->sizes()));
+    }
   }
-  const torch::Tensor u = drive(stimuli);
-  // Half-saturation at the neuron's median drive over these stimuli.
-  const torch::Tensor c50 = std::get<0>(u.median(0, true)).clamp_min(1e-6);
-  return peak_rate_ * u.square() / (c50.square() + u.square());
+  auto drive = [&](const torch::Tensor& e, const torch::Tensor& o) {
+    return torch::where(is_complex_, (e.square() + o.square()).sqrt(), e.relu());
+  };
+  const auto [e, o] = linear(stimuli);
+  const torch::Tensor u = drive(e, o);
+  const auto [ea, oa] = adapted_to.defined() ? linear(adapted_to) : std::make_pair(e, o);
+  if (settings_.physiology == V1Physiology::kLegacy) {
+    // Half-saturation at the neuron's median drive over these stimuli.
+    const torch::Tensor ua = adapted_to.defined() ? drive(ea, oa) : u;
+    const torch::Tensor c50 = std::get<0>(ua.median(0, true)).clamp_min(1e-6);
+    return peak_rate_ * u.square() / (c50.square() + u.square());
+  }
+  // Half-saturation at the RMS of the unrectified drive (the linear
+  // response, or the quadrature energy's root): never 0 for stimuli that
+  // vary, so no neuron collapses to on/off.
+  const torch::Tensor c50 =
+      torch::where(is_complex_, (ea.square() + oa.square()).mean(0, true), ea.square().mean(0, true))
+          .sqrt()
+          .clamp_min(1e-12);
+  const double s = MouseV1Tuning().spontaneous_fraction;
+  return peak_rate_ * (s + (1 - s) * u.square() / (c50.square() + u.square()));
 }
 
 torch::Tensor V1Population::trial(const torch::Tensor& rates, uint64_t seed) const {
   auto gen = at::detail::createCPUGenerator(seed);
   return at::poisson(rates, gen);
+}
+
+V1Settings independent_population(const V1Settings& settings) {
+  V1Settings other = settings;
+  other.seed = settings.seed * 2654435761u + 97531u;  // another stream, fixed per seed
+  return other;
 }
 
 void write_simulated_v1_targets(const V1Population& population, const torch::Tensor& stimuli,
@@ -107,23 +152,62 @@ void write_simulated_v1_targets(const V1Population& population, const torch::Ten
   const V1Settings& s = population.settings();
   // The stimuli as the population saw them: resized to its grid.
   const torch::Tensor shown = sdk::resized(stimuli.to(torch::kFloat), s.height, s.width);
-  log << absl::StrFormat("simulate: %d neurons (%.0f%% complex) on %d stimuli of %d×%d\n",
-                         s.neurons, 100 * s.complex_fraction, stimuli.size(0), s.height, s.width);
+  log << absl::StrFormat("simulate: %d neurons (%.0f%% complex, %s physiology) on %d stimuli of "
+                         "%d×%d\n",
+                         s.neurons, 100 * s.complex_fraction, physiology_name(s.physiology),
+                         stimuli.size(0), s.height, s.width)
+      << std::flush;
   const torch::Tensor rates = population.rates(shown);
-  const torch::Tensor single = population.trial(rates, s.seed + 1);
-  const std::string how = absl::StrFormat(
-      "simulated V1: %d Gabor neurons (%.0f%% complex, saturating, mean peak rate %g), seed %d; "
-      "stimuli: %s, resized to %d×%d",
-      s.neurons, 100 * s.complex_fraction, s.mean_peak_rate, s.seed, source, s.height, s.width);
+  const torch::Tensor weights = target_weights(population, rates);
+  const torch::Tensor model_e = data_embeddings(rates, weights);
 
+  // The gate and the descriptors, on up to 1000 stimuli (each population's
+  // target over them alone), before anything is written.
+  const int64_t m = std::min<int64_t>(shown.size(0), kDescriptorStimuli);
+  const torch::Tensor probe = shown.slice(0, 0, m);
+  auto probe_target = [&](const V1Population& p) {
+    const torch::Tensor r = p.rates(probe);
+    return data_embeddings(r, target_weights(p, r));
+  };
+  const double gate = offdiagonal_correlation(
+      probe_target(population), probe_target(V1Population(independent_population(s))));
+  const V1Descriptors descriptors = describe_population(population, probe, s.seed + 2);
+  const std::string gate_text = format_gate(gate, s.physiology, m, "two independent populations");
+  log << format_descriptors(descriptors) << gate_text << std::flush;
+  if (s.physiology == V1Physiology::kMouse && gate < kGateThreshold) {
+    throw std::runtime_error(absl::StrFormat(
+        "target simulate-v1: two independent %d-neuron populations' model targets agree at r = "
+        "%.3f < %.2f (the gate; the target would depend on which neurons were drawn); nothing "
+        "written to %s (more --neurons make it steadier)",
+        s.neurons, gate, kGateThreshold, out_dir));
+  }
+
+  const torch::Tensor single = population.trial(rates, s.seed + 1);
+  const std::string how =
+      absl::StrFormat(
+          "simulated V1: %d Gabor neurons (%.0f%% complex, saturating, mean peak rate %g), seed "
+          "%d; stimuli: %s, resized to %d×%d\n",
+          s.neurons, 100 * s.complex_fraction, s.mean_peak_rate, s.seed, source, s.height,
+          s.width) +
+      describe_physiology(s.physiology, s.height, s.width) + format_descriptors(descriptors) +
+      gate_text;
+  const bool weighted = s.physiology == V1Physiology::kMouse;
   sdk::SimilarityTarget model;
   model.stimuli = shown;
-  model.embeddings = sdk::unit_embeddings(rates);
-  model.provenance = how + "\nS from noise-free rates (the truth S_model estimates)\n";
+  model.embeddings = model_e;
+  model.provenance =
+      "S from noise-free rates (the truth S_model estimates)" +
+      std::string(weighted ? ", weighted as neural target weights recordings: each neuron "
+                             "divided by its trial SD sqrt(sigma_a^2 + eta_a^2), times Eq. 1's "
+                             "w_a = sigma_a/eta_a (sigma_a^2 = Var_i of the rate, eta_a^2 = mean_i "
+                             "of the rate, the Poisson trial variance)\n"
+                           : ", unweighted\n") +
+      how;
   sdk::SimilarityTarget data;
   data.stimuli = shown;
-  data.embeddings = sdk::unit_embeddings(single);
-  data.provenance = how + "\nS from one Poisson trial per stimulus (S_data, Eq. 2)\n";
+  data.embeddings = data_embeddings(single, weights);
+  data.provenance = "S from one Poisson trial per stimulus (S_data, Eq. 2)" +
+                    std::string(weighted ? ", weighted by the same Eq. 1 weights\n" : "\n") + how;
   const std::string model_dir = (std::filesystem::path(out_dir) / "model").string();
   const std::string data_dir = (std::filesystem::path(out_dir) / "data").string();
   std::filesystem::create_directories(out_dir);
@@ -131,9 +215,8 @@ void write_simulated_v1_targets(const V1Population& population, const torch::Ten
   sdk::save_similarity_target(data, data_dir);
 
   // How noisy is S_data against the truth? On up to 1000 stimuli.
-  const int64_t m = std::min<int64_t>(stimuli.size(0), 1000);
-  const torch::Tensor idx = torch::arange(m);
-  const double r = off_diagonal_correlation(model.similarity(idx), data.similarity(idx));
+  const double r = offdiagonal_correlation(model.embeddings.slice(0, 0, m),
+                                           data.embeddings.slice(0, 0, m));
   log << absl::StrFormat("  wrote %s (noise-free) and %s (single trials)\n", model_dir, data_dir)
       << absl::StrFormat("  r(S_data, S_true) = %.3f over %d stimuli\n", r, m);
 }

@@ -45,7 +45,8 @@ TEST(NeuralCommands, FitThenTargetWritesModelsTargetsAndTheReport) {
       << err;
   EXPECT_NE(out.find("r(model,oracle)"), std::string::npos) << out;
   EXPECT_EQ(err, "") << "gnuplot drew the pictures without a warning";
-  for (const char* file : {"data/embeddings.npy", "model/embeddings.npy", "report/report.txt",
+  for (const char* file : {"data/embeddings.npy", "model/embeddings.npy", "pixels/embeddings.npy",
+                           "report/report.txt",
                            "report/similarity_oracle_images.svg", "report/fig1d_scatter.svg"}) {
     EXPECT_TRUE(std::filesystem::exists(dir.file("targets/") + file)) << file;
   }
@@ -57,6 +58,15 @@ TEST(NeuralCommands, FitThenTargetWritesModelsTargetsAndTheReport) {
     EXPECT_NE(matrices.find("<text>" + std::string(text) + "</text>"), std::string::npos) << text;
   }
   EXPECT_NE(matrices.find("<text>-"), std::string::npos) << "each colour bar's low end";
+  // The pixel control: the model target's rows, S from the stimuli's pixels.
+  const sdk::SimilarityTarget model = sdk::load_similarity_target(dir.file("targets/model"));
+  const sdk::SimilarityTarget pixels = sdk::load_similarity_target(dir.file("targets/pixels"));
+  EXPECT_TRUE(pixels.stimuli.equal(model.stimuli));
+  EXPECT_TRUE(pixels.ids.equal(model.ids));
+  EXPECT_EQ(pixels.tiers, model.tiers);
+  EXPECT_TRUE(torch::allclose(pixels.embeddings, sdk::unit_embeddings(model.stimuli.flatten(1)),
+                              1e-5, 1e-5));
+  EXPECT_NE(pixels.provenance.find("pixels"), std::string::npos);
   const std::string scatter = read_text(dir.file("targets/report/fig1d_scatter.svg"));
   for (const char* text : {">Fig. 1D: similarity of pairs of oracle images (animal1-scan1)<",
                            ">S_oracle (Eq. 3), averaged over repeats<", ">S_model, r = "}) {
@@ -142,6 +152,67 @@ TEST(NeuralCommands, TargetStatesItsNormalisationAndFindsATruthWhereItIsTold) {
                 &out, &err),
             2);
   EXPECT_NE(err.find("--normalise needs std or none"), std::string::npos) << err;
+}
+
+TEST(NeuralCommands, SimulateV1StatesItsPhysiologyAndRefusesWhenTheGateFails) {
+  namespace fs = std::filesystem;
+  testing::TempDir dir;
+  std::string out, err;
+  EXPECT_EQ(cli({"target", "simulate-v1", "--physiology", "cat", "--out", dir.file("a")}, &out,
+                &err),
+            1);
+  EXPECT_EQ(err, "neuroreg: error: unknown --physiology 'cat'; expected mouse or legacy\n");
+  EXPECT_EQ(cli({"target", "simulate-v1", "--stimuli-source", "imagenet", "--out", dir.file("a")},
+                &out, &err),
+            1);
+  EXPECT_NE(err.find("unknown --stimuli-source 'imagenet'; expected dead_leaves or dataset"),
+            std::string::npos)
+      << err;
+  EXPECT_EQ(cli({"target", "simulate-v1", "--dataset", "cifar10", "--out", dir.file("a")}, &out,
+                &err),
+            1);
+  EXPECT_NE(err.find("--dataset picks the images of --stimuli-source dataset"), std::string::npos)
+      << err;
+  // Three neurons: two such populations disagree, so nothing is written.
+  EXPECT_EQ(cli({"target", "simulate-v1", "--neurons", "3", "--stimuli", "50", "--out",
+                 dir.file("few")},
+                &out, &err),
+            1);
+  EXPECT_NE(err.find("(the gate"), std::string::npos) << err;
+  EXPECT_FALSE(fs::exists(dir.file("few")));
+  ASSERT_EQ(cli({"target", "simulate-v1", "--stimuli", "100", "--out", dir.file("mouse")}, &out,
+                &err),
+            0)
+      << err;
+  for (const char* text : {"physiology: mouse", "dead-leaves scenes", "participation ratio",
+                           "binary neurons", "gate: r = "}) {
+    EXPECT_NE(out.find(text), std::string::npos) << text << "\n" << out;
+  }
+  EXPECT_NE(text_of(dir.file("mouse/model/provenance.txt")).find("Niell & Stryker 2008"),
+            std::string::npos);
+}
+
+TEST(NeuralCommands, SimulateReportsTheGateAcrossScansAndTheTargetsSayHowTheyWereSimulated) {
+  testing::TempDir dir;
+  std::string out, err;
+  ASSERT_EQ(cli({"neural", "simulate", "--stimuli", "20", "--neurons", "40", "--scans", "1",
+                 "--out", dir.file("rec")},
+                &out, &err),
+            0)
+      << err;
+  EXPECT_NE(out.find("gate: r = "), std::string::npos) << out;
+  EXPECT_NE(out.find("of 1 scan pairs"), std::string::npos) << out;  // 2 animals × 1 scan
+  EXPECT_NE(out.find("stability r(S_clean, S_noisy)"), std::string::npos) << out;
+  ASSERT_EQ(cli({"neural", "target", "--out", dir.file("t"), dir.file("rec/animal1-scan1"),
+                 dir.file("rec/animal2-scan1")},
+                &out, &err),
+            0)
+      << err;
+  for (const char* target : {"t/data/provenance.txt", "t/pixels/provenance.txt"}) {
+    const std::string provenance = text_of(dir.file(target));
+    EXPECT_NE(provenance.find("physiology: mouse"), std::string::npos) << provenance;
+    EXPECT_NE(provenance.find("dead-leaves scenes"), std::string::npos) << provenance;
+  }
 }
 
 }  // namespace
