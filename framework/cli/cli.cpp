@@ -132,7 +132,8 @@ options:
   --dataset NAME        --stimuli-source dataset: the stimuli's dataset (default fashion_mnist)
   --stimuli N           simulate-v1: stimuli (default 5000); neural simulate: images shown
                         once (default 5000, plus 100 oracle)
-  --neurons N           simulate-v1: model neurons; neural simulate: per scan (default 1000)
+  --neurons N           simulate-v1: model neurons (default 8000: the paper's target pools 8
+                        scans); neural simulate: per scan (default 1000)
   --scans N             neural simulate: scans per animal (default 2, from 2 animals)
   --seed N              simulate-v1, neural simulate, neural fit: seed (default 0)
   --core NAME           neural fit: paper_cnn (default), rotation_equivariant or regular_cnn
@@ -247,7 +248,8 @@ std::string parse_args(int argc, char** argv, Args& args) {
     } else if (arg == "--physiology") {
       if (!value(args.neural.physiology)) return "--physiology needs mouse or legacy";
     } else if (arg == "--stimuli-source") {
-      if (!value(args.neural.stimuli_source)) return "--stimuli-source needs dead_leaves or dataset";
+      if (!value(args.neural.stimuli_source))
+        return "--stimuli-source needs dead_leaves or dataset";
     } else if (arg == "--jobs") {
       if (!value(v)) return "--jobs needs a number";
       try {

@@ -113,12 +113,15 @@ int simulate_v1_command(const NeuralArgs& args, const Registry& registry, std::o
   }
   V1Settings settings;
   settings.physiology = parse_physiology(args.physiology);  // before any work
-  settings.neurons = args.neurons;
+  // The paper's target pools 8 scans (Li et al. 2019: "similarity matrices averaged over 8 scans"):
+  // by default 8 × the 1000 neurons `neural simulate` gives a scan.
+  settings.neurons = args.neurons_set ? args.neurons : 8 * args.neurons;
   settings.seed = static_cast<uint64_t>(args.seed);
   configure_threads(args.threads);
   std::string source;
   const torch::Tensor stimuli = simulator_stimuli(args, registry, args.stimuli, source);
-  out << describe_physiology(settings.physiology, settings.height, settings.width);
+  out << describe_physiology(settings.physiology, settings.height, settings.width)
+      << "stimuli: " << source << "\n";
   write_simulated_v1_targets(V1Population(settings), stimuli, source, args.out, out);
   return 0;
 }
@@ -137,12 +140,12 @@ int simulate_command(const NeuralArgs& args, const Registry& registry, std::ostr
   sim.v1.seed = static_cast<uint64_t>(args.seed);
   configure_threads(args.threads);
   const auto start = std::chrono::steady_clock::now();
-  const torch::Tensor images = simulator_stimuli(args, registry, sim.unique_images + sim.oracle_images,
-                                                 sim.stimuli_source);
-  out << absl::StrFormat("simulate: %d animals × %d scans, %d neurons each, %s physiology; "
-                         "stimuli: %s\n",
-                         sim.animals, sim.scans_per_animal, sim.v1.neurons, args.physiology,
-                         sim.stimuli_source)
+  const torch::Tensor images =
+      simulator_stimuli(args, registry, sim.unique_images + sim.oracle_images, sim.stimuli_source);
+  out << absl::StrFormat(
+             "simulate: %d animals × %d scans, %d neurons each, %s physiology; "
+             "stimuli: %s\n",
+             sim.animals, sim.scans_per_animal, sim.v1.neurons, args.physiology, sim.stimuli_source)
       << describe_physiology(sim.v1.physiology, sim.v1.height, sim.v1.width) << std::flush;
   simulate_scans(images, sim, args.out, out);
   out << absl::StrFormat(
@@ -239,9 +242,8 @@ int target_command(const NeuralArgs& args, const std::vector<std::string>& scans
   const std::vector<std::string> warnings = write_target_report(report, (root / "report").string());
   out << format_target_report(report);
   for (const std::string& warning : warnings) err << "neuroreg: warning: " << warning << "\n";
-  out << absl::StrFormat("wrote %s/data%s, %s/pixels (the pixel control) and %s/report\n",
-                         args.out, models.empty() ? "" : ", " + args.out + "/model", args.out,
-                         args.out);
+  out << absl::StrFormat("wrote %s/data%s, %s/pixels (the pixel control) and %s/report\n", args.out,
+                         models.empty() ? "" : ", " + args.out + "/model", args.out, args.out);
   return 0;
 }
 

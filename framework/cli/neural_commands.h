@@ -21,7 +21,7 @@ struct NeuralArgs {
   bool stimuli_set = false, neurons_set = false, scans_set = false;  ///< given on the command line
   bool dataset_set = false;
   // simulate-v1, neural simulate
-  std::string physiology = "mouse";          ///< mouse | legacy (v1_physiology.h)
+  std::string physiology = "mouse";            ///< mouse | legacy (v1_physiology.h)
   std::string stimuli_source = "dead_leaves";  ///< dead_leaves | dataset (--dataset)
   // fit
   std::string core = "paper_cnn";

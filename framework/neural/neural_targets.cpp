@@ -255,8 +255,7 @@ NeuralTargets neural_targets(const std::vector<std::string>& scan_dirs,
       "on pixels instead of responses), over the same rows as neural_data: " +
       absl::StrFormat("%d images shown once and the %d oracle images (tiers.npy, ids.npy) of:\n",
                       report.stimuli, report.oracle_images) +
-      scan_list + (options.command.empty() ? "" : "command: " + options.command + "\n") +
-      simulator;
+      scan_list + (options.command.empty() ? "" : "command: " + options.command + "\n") + simulator;
   if (all_truth) {
     report.r_oracle_truth = mean_over(report.scans, &ScanReport::r_oracle_truth);
     report.r_data_truth = mean_over(report.scans, &ScanReport::r_data_truth);

@@ -56,9 +56,9 @@ void report_populations(const std::vector<V1Population>& populations, const torc
       ++pairs;
     }
   }
-  log << format_gate(lowest, physiology, m,
-                     absl::StrFormat("the least similar of %d scan pairs (mean r %.3f)", pairs,
-                                     sum / pairs));
+  log << format_gate(
+      lowest, physiology, m,
+      absl::StrFormat("the least similar of %d scan pairs (mean r %.3f)", pairs, sum / pairs));
   if (physiology == V1Physiology::kMouse && lowest < kGateThreshold) {
     log << "warning: the scans' populations fail the gate: a target from them depends on which "
            "neurons were drawn\n";

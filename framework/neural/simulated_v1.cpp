@@ -53,10 +53,10 @@ V1Population::V1Population(const V1Settings& s) : settings_(s) {
     // Preferred SF: truncated log-normal (v1_physiology.h), drawn by
     // inverting the CDF of a uniform draw between the truncation points.
     const MouseV1Tuning tuning;
-    const double lo = normal_cdf(std::log2(tuning.sf_min_cpd / tuning.sf_median_cpd) /
-                                 tuning.sf_sigma_octaves);
-    const double hi = normal_cdf(std::log2(tuning.sf_max_cpd / tuning.sf_median_cpd) /
-                                 tuning.sf_sigma_octaves);
+    const double lo =
+        normal_cdf(std::log2(tuning.sf_min_cpd / tuning.sf_median_cpd) / tuning.sf_sigma_octaves);
+    const double hi =
+        normal_cdf(std::log2(tuning.sf_max_cpd / tuning.sf_median_cpd) / tuning.sf_sigma_octaves);
     const torch::Tensor z = std::sqrt(2.0) * torch::erfinv(2 * uniform(lo, hi) - 1);
     freq = tuning.sf_median_cpd * torch::exp2(tuning.sf_sigma_octaves * z);
     sigma = tuning.envelope_constant() / freq;  // degrees: the bandwidth rule
@@ -76,21 +76,33 @@ V1Population::V1Population(const V1Settings& s) : settings_(s) {
                                .view({1, -1})
                                .expand({s.height, s.width})
                                .reshape({1, -1});
-  const torch::Tensor dx = mouse ? (xs - cx) * unit_x : xs - cx;
-  const torch::Tensor dy = mouse ? (ys - cy) * unit_y : ys - cy;
-  const torch::Tensor along = dx * theta.cos() + dy * theta.sin();
-  const torch::Tensor across = -dx * theta.sin() + dy * theta.cos();
-  const torch::Tensor envelope =
-      torch::exp(-(along.square() + (kAspect * across).square()) / (2 * sigma.square()));
-  auto zero_mean_unit = [&](const torch::Tensor& g) {
-    // Remove the envelope-weighted DC so a filter ignores mean luminance.
-    torch::Tensor dc = g.sum(1, true) / envelope.sum(1, true);
-    torch::Tensor f = g - dc * envelope;
-    return (f / f.norm(2, 1, true)).to(torch::kFloat);
-  };
-  const torch::Tensor carrier = 2 * kPi * freq * along + phase;
-  even_ = zero_mean_unit(envelope * carrier.cos());
-  odd_ = zero_mean_unit(envelope * carrier.sin());
+  // The filters, a block of neurons at a time: every step is per neuron, and
+  // blocks keep the temporaries small (8000 neurons at once would allocate
+  // gigabytes).
+  const int64_t pixels = s.height * s.width;
+  even_ = torch::empty({s.neurons, pixels});
+  odd_ = torch::empty({s.neurons, pixels});
+  constexpr int64_t kBlock = 256;
+  for (int64_t first = 0; first < s.neurons; first += kBlock) {
+    const int64_t last = std::min(first + kBlock, s.neurons);
+    auto block = [&](const torch::Tensor& t) { return t.slice(0, first, last); };
+    const torch::Tensor dx = mouse ? (xs - block(cx)) * unit_x : xs - block(cx);
+    const torch::Tensor dy = mouse ? (ys - block(cy)) * unit_y : ys - block(cy);
+    const torch::Tensor th = block(theta), sg = block(sigma);
+    const torch::Tensor along = dx * th.cos() + dy * th.sin();
+    const torch::Tensor across = -dx * th.sin() + dy * th.cos();
+    const torch::Tensor envelope =
+        torch::exp(-(along.square() + (kAspect * across).square()) / (2 * sg.square()));
+    auto zero_mean_unit = [&](const torch::Tensor& g) {
+      // Remove the envelope-weighted DC so a filter ignores mean luminance.
+      torch::Tensor dc = g.sum(1, true) / envelope.sum(1, true);
+      torch::Tensor f = g - dc * envelope;
+      return (f / f.norm(2, 1, true)).to(torch::kFloat);
+    };
+    const torch::Tensor carrier = 2 * kPi * block(freq) * along + block(phase);
+    even_.slice(0, first, last).copy_(zero_mean_unit(envelope * carrier.cos()));
+    odd_.slice(0, first, last).copy_(zero_mean_unit(envelope * carrier.sin()));
+  }
   is_complex_ = torch::rand({s.neurons}, gen) < s.complex_fraction;
   // Log-normal peak rates (σ = 1 in log space): SNR varies widely.
   peak_rate_ = (s.mean_peak_rate * torch::exp(torch::randn({s.neurons}, gen) - 0.5));
@@ -127,10 +139,10 @@ torch::Tensor V1Population::rates(const torch::Tensor& stimuli,
   // Half-saturation at the RMS of the unrectified drive (the linear
   // response, or the quadrature energy's root): never 0 for stimuli that
   // vary, so no neuron collapses to on/off.
-  const torch::Tensor c50 =
-      torch::where(is_complex_, (ea.square() + oa.square()).mean(0, true), ea.square().mean(0, true))
-          .sqrt()
-          .clamp_min(1e-12);
+  const torch::Tensor c50 = torch::where(is_complex_, (ea.square() + oa.square()).mean(0, true),
+                                         ea.square().mean(0, true))
+                                .sqrt()
+                                .clamp_min(1e-12);
   const double s = MouseV1Tuning().spontaneous_fraction;
   return peak_rate_ * (s + (1 - s) * u.square() / (c50.square() + u.square()));
 }
@@ -152,10 +164,11 @@ void write_simulated_v1_targets(const V1Population& population, const torch::Ten
   const V1Settings& s = population.settings();
   // The stimuli as the population saw them: resized to its grid.
   const torch::Tensor shown = sdk::resized(stimuli.to(torch::kFloat), s.height, s.width);
-  log << absl::StrFormat("simulate: %d neurons (%.0f%% complex, %s physiology) on %d stimuli of "
-                         "%d×%d\n",
-                         s.neurons, 100 * s.complex_fraction, physiology_name(s.physiology),
-                         stimuli.size(0), s.height, s.width)
+  log << absl::StrFormat(
+             "simulate: %d neurons (%.0f%% complex, %s physiology) on %d stimuli of "
+             "%d×%d\n",
+             s.neurons, 100 * s.complex_fraction, physiology_name(s.physiology), stimuli.size(0),
+             s.height, s.width)
       << std::flush;
   const torch::Tensor rates = population.rates(shown);
   const torch::Tensor weights = target_weights(population, rates);
@@ -197,8 +210,8 @@ void write_simulated_v1_targets(const V1Population& population, const torch::Ten
   model.embeddings = model_e;
   model.provenance =
       "S from noise-free rates (the truth S_model estimates)" +
-      std::string(weighted ? ", weighted as neural target weights recordings: each neuron "
-                             "divided by its trial SD sqrt(sigma_a^2 + eta_a^2), times Eq. 1's "
+      std::string(weighted ? ", weighted by Eq. 1 with a per-neuron scale: each neuron's rates "
+                             "divided by their SD sigma_a (as --normalise std does), times "
                              "w_a = sigma_a/eta_a (sigma_a^2 = Var_i of the rate, eta_a^2 = mean_i "
                              "of the rate, the Poisson trial variance)\n"
                            : ", unweighted\n") +
@@ -215,8 +228,8 @@ void write_simulated_v1_targets(const V1Population& population, const torch::Ten
   sdk::save_similarity_target(data, data_dir);
 
   // How noisy is S_data against the truth? On up to 1000 stimuli.
-  const double r = offdiagonal_correlation(model.embeddings.slice(0, 0, m),
-                                           data.embeddings.slice(0, 0, m));
+  const double r =
+      offdiagonal_correlation(model.embeddings.slice(0, 0, m), data.embeddings.slice(0, 0, m));
   log << absl::StrFormat("  wrote %s (noise-free) and %s (single trials)\n", model_dir, data_dir)
       << absl::StrFormat("  r(S_data, S_true) = %.3f over %d stimuli\n", r, m);
 }

@@ -35,7 +35,8 @@ void draw_scene(const DeadLeavesSettings& s, std::mt19937_64& gen, std::vector<f
     const auto y1 = std::min<int64_t>(h - 1, static_cast<int64_t>(std::ceil(cy + r)));
     for (int64_t y = y0; y <= y1; ++y) {
       for (int64_t x = x0; x <= x1; ++x) {
-        const double ddx = static_cast<double>(x) + 0.5 - cx, ddy = static_cast<double>(y) + 0.5 - cy;
+        const double ddx = static_cast<double>(x) + 0.5 - cx,
+                     ddy = static_cast<double>(y) + 0.5 - cy;
         const auto k = static_cast<size_t>(y * w + x);
         // Front to back: a leaf shows only where no nearer leaf lies.
         if (!covered[k] && ddx * ddx + ddy * ddy <= r * r) {

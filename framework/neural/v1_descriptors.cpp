@@ -23,8 +23,10 @@ torch::Tensor target_weights(const V1Population& population, const torch::Tensor
     return torch::ones({rates.size(1)}, rates.options());
   }
   const torch::Tensor r = rates.to(torch::kDouble);
-  const torch::Tensor trial_sd = (r.var(0, /*unbiased=*/true) + r.mean(0)).sqrt();
-  return (poisson_snr_weights(r) / trial_sd.clamp_min(1e-30)).to(rates.scalar_type());
+  const torch::Tensor scale = r.std(0, /*unbiased=*/true);  // σ_a
+  const torch::Tensor w = poisson_snr_weights(r);
+  return torch::where(scale > 0, w / scale.clamp_min(1e-300), torch::zeros_like(w))
+      .to(rates.scalar_type());
 }
 
 torch::Tensor binary_neurons(const torch::Tensor& rates) {

@@ -38,12 +38,12 @@ constexpr int64_t kDescriptorStimuli = 1000;
 torch::Tensor poisson_snr_weights(const torch::Tensor& rates);
 
 /// The per-neuron factors a simulated target scales noise-free rates or
-/// trials by before Eq. 2. `mouse`: what `neural target` does to recordings
-/// (--normalise std, then Eq. 1): each neuron divided by its trial SD
-/// √(σ_a² + η_a²) (signal plus Poisson variance), times w_a = σ_a/η_a.
-/// Without the division a neuron would weigh in with its rate scale cubed,
-/// and a handful of high-rate neurons would carry the target. `legacy`: all
-/// 1 (the earlier, unweighted targets). A factors.
+/// trials by before Eq. 2. `mouse`: each neuron's per-neuron scale (its
+/// rates divided by their SD over stimuli, σ_a, as `--normalise std` divides
+/// recordings by each neuron's SD) times Eq. 1's w_a = σ_a/η_a, i.e. 1/η_a.
+/// Without the scale a neuron would weigh in with its peak rate cubed and a
+/// handful of high-rate neurons would carry the target. `legacy`: all 1 (the
+/// earlier, unweighted targets). A factors.
 torch::Tensor target_weights(const V1Population& population, const torch::Tensor& rates);
 
 /// Which neurons are effectively binary, from noise-free rates N×A: those
@@ -59,7 +59,7 @@ double participation_ratio(const torch::Tensor& responses);
 
 struct V1Descriptors {
   int64_t stimuli = 0;
-  double pixel_sd = 0;  ///< SD of the stimuli's pixels
+  double pixel_sd = 0;                  ///< SD of the stimuli's pixels
   std::vector<double> sigmas;           ///< absolute σ (images in [0,1])
   std::vector<double> stability;        ///< r(S_clean, S_noisy) at each σ
   std::vector<double> relative_sigmas;  ///< σ as multiples of pixel_sd

@@ -70,8 +70,8 @@ std::string describe_physiology(V1Physiology physiology, int64_t height, int64_t
       "unrectified drive over the stimuli (never 0), spontaneous fraction s = %g\n",
       screen.width_cm, screen.height_cm, screen.distance_cm, screen.width_deg(),
       screen.height_deg(), height, width, dx, dy, tuning.sf_median_cpd, tuning.sf_sigma_octaves,
-      tuning.sf_min_cpd, tuning.sf_max_cpd, tuning.sf_median_cpd * dx, tuning.bandwidth_octaves,
-      k, 2.3548 * k / tuning.sf_median_cpd, 2.3548 * k / 0.09, 2.3548 * k / 0.03,
+      tuning.sf_min_cpd, tuning.sf_max_cpd, tuning.sf_median_cpd * dx, tuning.bandwidth_octaves, k,
+      2.3548 * k / tuning.sf_median_cpd, 2.3548 * k / 0.09, 2.3548 * k / 0.03,
       tuning.spontaneous_fraction);
 }
 

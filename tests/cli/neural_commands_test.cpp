@@ -45,9 +45,9 @@ TEST(NeuralCommands, FitThenTargetWritesModelsTargetsAndTheReport) {
       << err;
   EXPECT_NE(out.find("r(model,oracle)"), std::string::npos) << out;
   EXPECT_EQ(err, "") << "gnuplot drew the pictures without a warning";
-  for (const char* file : {"data/embeddings.npy", "model/embeddings.npy", "pixels/embeddings.npy",
-                           "report/report.txt",
-                           "report/similarity_oracle_images.svg", "report/fig1d_scatter.svg"}) {
+  for (const char* file :
+       {"data/embeddings.npy", "model/embeddings.npy", "pixels/embeddings.npy", "report/report.txt",
+        "report/similarity_oracle_images.svg", "report/fig1d_scatter.svg"}) {
     EXPECT_TRUE(std::filesystem::exists(dir.file("targets/") + file)) << file;
   }
   // The pictures say what they show: panel titles, axis labels, colour bars
@@ -158,9 +158,8 @@ TEST(NeuralCommands, SimulateV1StatesItsPhysiologyAndRefusesWhenTheGateFails) {
   namespace fs = std::filesystem;
   testing::TempDir dir;
   std::string out, err;
-  EXPECT_EQ(cli({"target", "simulate-v1", "--physiology", "cat", "--out", dir.file("a")}, &out,
-                &err),
-            1);
+  EXPECT_EQ(
+      cli({"target", "simulate-v1", "--physiology", "cat", "--out", dir.file("a")}, &out, &err), 1);
   EXPECT_EQ(err, "neuroreg: error: unknown --physiology 'cat'; expected mouse or legacy\n");
   EXPECT_EQ(cli({"target", "simulate-v1", "--stimuli-source", "imagenet", "--out", dir.file("a")},
                 &out, &err),
@@ -168,16 +167,16 @@ TEST(NeuralCommands, SimulateV1StatesItsPhysiologyAndRefusesWhenTheGateFails) {
   EXPECT_NE(err.find("unknown --stimuli-source 'imagenet'; expected dead_leaves or dataset"),
             std::string::npos)
       << err;
-  EXPECT_EQ(cli({"target", "simulate-v1", "--dataset", "cifar10", "--out", dir.file("a")}, &out,
-                &err),
-            1);
+  EXPECT_EQ(
+      cli({"target", "simulate-v1", "--dataset", "cifar10", "--out", dir.file("a")}, &out, &err),
+      1);
   EXPECT_NE(err.find("--dataset picks the images of --stimuli-source dataset"), std::string::npos)
       << err;
   // Three neurons: two such populations disagree, so nothing is written.
-  EXPECT_EQ(cli({"target", "simulate-v1", "--neurons", "3", "--stimuli", "50", "--out",
-                 dir.file("few")},
-                &out, &err),
-            1);
+  EXPECT_EQ(
+      cli({"target", "simulate-v1", "--neurons", "3", "--stimuli", "50", "--out", dir.file("few")},
+          &out, &err),
+      1);
   EXPECT_NE(err.find("(the gate"), std::string::npos) << err;
   EXPECT_FALSE(fs::exists(dir.file("few")));
   ASSERT_EQ(cli({"target", "simulate-v1", "--stimuli", "100", "--out", dir.file("mouse")}, &out,

@@ -64,17 +64,18 @@ TEST(SimulatedV1, WritesWeightedTargetsWithTheirPhysiologyAndMoreSpikesMeanATrue
   for (double rate : {0.2, 20.0}) {
     SCOPED_TRACE(rate);
     V1Settings settings;
-    settings.neurons = 1000;
+    settings.neurons = 8000;  // the command's default: enough for the gate
     settings.mean_peak_rate = rate;
     std::ostringstream log;
     const std::string out = dir.file("v1_" + std::to_string(static_cast<int>(rate * 10)));
-    write_simulated_v1_targets(V1Population(settings), images, "test scenes", out, log);
+    const V1Population population(settings);
+    write_simulated_v1_targets(population, images, "test scenes", out, log);
     sdk::SimilarityTarget truth = sdk::load_similarity_target(out + "/model");
     sdk::SimilarityTarget data = sdk::load_similarity_target(out + "/data");
     EXPECT_EQ(truth.stimuli.sizes(), (std::vector<int64_t>{120, 1, 36, 64}));
-    EXPECT_EQ(truth.embeddings.sizes(), (std::vector<int64_t>{120, 1000}));
+    EXPECT_EQ(truth.embeddings.sizes(), (std::vector<int64_t>{120, 8000}));
     EXPECT_NE(truth.provenance.find("noise-free"), std::string::npos);
-    EXPECT_NE(truth.provenance.find("times Eq. 1's"), std::string::npos);
+    EXPECT_NE(truth.provenance.find("weighted by Eq. 1"), std::string::npos);
     EXPECT_NE(truth.provenance.find("Niell & Stryker 2008"), std::string::npos);
     EXPECT_NE(truth.provenance.find("55 x 31 cm at 15 cm"), std::string::npos);
     EXPECT_NE(truth.provenance.find("participation ratio"), std::string::npos);
@@ -83,11 +84,9 @@ TEST(SimulatedV1, WritesWeightedTargetsWithTheirPhysiologyAndMoreSpikesMeanATrue
     EXPECT_NE(log.str().find("r(S_data, S_true) = "), std::string::npos);
     EXPECT_NE(log.str().find("stability r(S_clean, S_noisy)"), std::string::npos);
     // The model target is Eq. 2 of the noise-free rates, each neuron
-    // divided by its trial SD and weighted by Eq. 1.
-    const V1Population population(settings);
+    // divided by its SD and weighted by Eq. 1.
     const torch::Tensor rates = population.rates(images);
-    const torch::Tensor factor =
-        poisson_snr_weights(rates) / (rates.var(0) + rates.mean(0)).sqrt();
+    const torch::Tensor factor = poisson_snr_weights(rates) / rates.std(0);
     EXPECT_TRUE(torch::allclose(truth.embeddings, data_embeddings(rates, factor), 1e-4, 1e-4));
     const torch::Tensor all = torch::arange(120);
     const double r = off_diagonal_r(truth.similarity(all), data.similarity(all));
@@ -101,8 +100,8 @@ TEST(SimulatedV1, PoissonSnrWeightsAreSignalOverNoise) {
   // Neuron 0 varies a lot around a low mean, neuron 1 little around a high one.
   const torch::Tensor rates = torch::tensor({{0.0, 10.0}, {2.0, 11.0}, {4.0, 12.0}});
   const torch::Tensor w = poisson_snr_weights(rates);
-  EXPECT_NEAR(w[0].item<double>(), std::sqrt(4.0 / 2.0), 1e-6);    // Var 4, mean 2
-  EXPECT_NEAR(w[1].item<double>(), std::sqrt(1.0 / 11.0), 1e-6);   // Var 1, mean 11
+  EXPECT_NEAR(w[0].item<double>(), std::sqrt(4.0 / 2.0), 1e-6);   // Var 4, mean 2
+  EXPECT_NEAR(w[1].item<double>(), std::sqrt(1.0 / 11.0), 1e-6);  // Var 1, mean 11
   EXPECT_EQ(poisson_snr_weights(torch::zeros({3, 1}))[0].item<float>(), 0.0f);
 }
 

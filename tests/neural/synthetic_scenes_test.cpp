@@ -41,7 +41,8 @@ double spectral_slope(const torch::Tensor& images) {
   const int bins = 8;
   const double lo = std::log(0.03), hi = std::log(0.25);
   for (int b = 0; b < bins; ++b) {
-    const double a = std::exp(lo + (hi - lo) * b / bins), c = std::exp(lo + (hi - lo) * (b + 1) / bins);
+    const double a = std::exp(lo + (hi - lo) * b / bins),
+                 c = std::exp(lo + (hi - lo) * (b + 1) / bins);
     const torch::Tensor ring = (f >= a) & (f < c);
     if (ring.sum().item<int64_t>() == 0) continue;
     lf.push_back(f.masked_select(ring).log().mean().item<double>());

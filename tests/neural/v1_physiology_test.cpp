@@ -1,6 +1,8 @@
 // The simulated V1 population against its physiology: tuning measured from
 // its responses, no on/off neurons, stable population targets, and the
 // legacy preset unchanged.
+#include "neural/v1_physiology.h"
+
 #include <gtest/gtest.h>
 #include <neuroreg/sdk/npy.h>
 #include <neuroreg/sdk/target.h>
@@ -12,7 +14,6 @@
 #include "neural/simulated_v1.h"
 #include "neural/synthetic_scenes.h"
 #include "neural/v1_descriptors.h"
-#include "neural/v1_physiology.h"
 
 namespace neuroreg {
 namespace {
@@ -62,8 +63,8 @@ TEST(V1Physiology, PreferredSpatialFrequencyMeasuredFromGratingsMatchesTheParame
   }
   const torch::Tensor stimuli = torch::stack(gratings).unsqueeze(1).to(torch::kFloat);
   // Mean over phase (drifting gratings), best orientation, best SF.
-  const torch::Tensor response = population.rates(stimuli).view(
-      {static_cast<int64_t>(sfs.size()), 8, 4, settings.neurons});
+  const torch::Tensor response =
+      population.rates(stimuli).view({static_cast<int64_t>(sfs.size()), 8, 4, settings.neurons});
   const torch::Tensor tuning = std::get<0>(response.mean(2).max(1));  // SF × neurons
   const torch::Tensor best = tuning.argmax(0);
   const torch::Tensor measured = torch::tensor(sfs, torch::kDouble).index_select(0, best);
@@ -95,15 +96,19 @@ TEST(V1Physiology, NoSimulatedNeuronIsBinaryButLegacyHasSome) {
 }
 
 TEST(V1Physiology, TwoIndependentPopulationsPassTheGate) {
+  // 1000 neurons are too few on dead-leaves scenes (r about 0.5: a handful
+  // of reliable neurons carry each target); the command's default, 8000
+  // (the paper pooled 8 scans), passes.
   const torch::Tensor scenes = dead_leaves(300, 2);
   V1Settings settings;
-  settings.neurons = 1000;
+  settings.neurons = 8000;
   auto target = [&](const V1Settings& s) {
     const V1Population population(s);
     const torch::Tensor rates = population.rates(scenes);
     return data_embeddings(rates, target_weights(population, rates));
   };
-  const double r = offdiagonal_correlation(target(settings), target(independent_population(settings)));
+  const double r =
+      offdiagonal_correlation(target(settings), target(independent_population(settings)));
   EXPECT_GE(r, kGateThreshold);
 }
 
