@@ -114,8 +114,10 @@ int simulate_v1_command(const NeuralArgs& args, const Registry& registry, std::o
   V1Settings settings;
   settings.physiology = parse_physiology(args.physiology);  // before any work
   // The paper's target pools 8 scans (Li et al. 2019: "similarity matrices averaged over 8 scans"):
-  // by default 8 × the 1000 neurons `neural simulate` gives a scan.
-  settings.neurons = args.neurons_set ? args.neurons : 8 * args.neurons;
+  // by default 8 × the 1000 neurons `neural simulate` gives a scan. Legacy
+  // keeps the earlier default, 1000, so it reproduces the earlier target.
+  const bool legacy = settings.physiology == V1Physiology::kLegacy;
+  settings.neurons = args.neurons_set || legacy ? args.neurons : 8 * args.neurons;
   settings.seed = static_cast<uint64_t>(args.seed);
   configure_threads(args.threads);
   std::string source;
