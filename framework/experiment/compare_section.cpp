@@ -31,9 +31,13 @@ absl::StatusOr<Baseline> resolve_compare_section(
     if (l == label) return Baseline{label, ""};
     labels.push_back(l);
   }
-  const toml::node* node = table.get("baseline");
-  return absl::InvalidArgumentError(
-      (node ? position(file, node->source()) : file + ": ") + "[compare] baseline '" + label +
+  // The key's position: a copied table (load_grid takes [compare] out of the
+  // config) keeps its keys' positions but not its values'.
+  std::string where = file + ": ";
+  for (const auto& [key, value] : table) {
+    if (key.str() == "baseline") where = position(file, key.source());
+  }
+  return absl::InvalidArgumentError(where + "[compare] baseline '" + label +
       "' is no [[regularizer]] label; labels: " + absl::StrJoin(labels, ", "));
 }
 

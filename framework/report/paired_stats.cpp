@@ -52,9 +52,14 @@ PairedStats paired_stats(const std::vector<double>& differences) {
     s.sd = s.sem = s.ci_low = s.ci_high = s.p = kNaN;
     return s;
   }
+  // Every difference equal: exactly no spread (summing would leave rounding
+  // noise, e.g. a mean of .1 + .1 + .1 over 3 that is not .1).
+  const bool all_equal = std::all_of(differences.begin(), differences.end(),
+                                     [&](double d) { return d == differences.front(); });
+  if (all_equal) s.mean = differences.front();
   double squares = 0;
   for (double d : differences) squares += (d - s.mean) * (d - s.mean);
-  s.sd = std::sqrt(squares / (s.n - 1));
+  s.sd = all_equal ? 0 : std::sqrt(squares / (s.n - 1));
   s.sem = s.sd / std::sqrt(static_cast<double>(s.n));
   const double df = s.n - 1;
   const double half = t_quantile(0.975, df) * s.sem;
@@ -89,6 +94,8 @@ double paired_t_power(double mean, double sd, int64_t n, double alpha) {
   const double df = static_cast<double>(n - 1);
   const double critical = t_quantile(1 - alpha / 2, df);
   const double noncentrality = mean / sd * std::sqrt(static_cast<double>(n));
+  // Beyond this the test cannot miss (and Boost's series would overflow).
+  if (std::abs(noncentrality) > 1e6) return 1;
   const boost::math::non_central_t shifted(df, noncentrality);
   return boost::math::cdf(boost::math::complement(shifted, critical)) +
          boost::math::cdf(shifted, -critical);

@@ -8,7 +8,7 @@
 //   n = 0            nothing is defined: mean and everything else NaN.
 //   n = 1            the mean alone; SD, SEM, CI and the t-test p are NaN
 //                    (undefined, shown as "n/a" or an empty CSV field).
-//   SD = 0 (n ≥ 2)   every difference equal: SEM 0, the CI is the point, and
+//   SD = 0 (n ≥ 2)   every difference exactly equal: SEM 0, the CI is the point, and
 //                    the t-test p is 0 when the mean is not 0 (the t statistic
 //                    is infinite) and 1 when it is (0/0: no evidence of a
 //                    difference). The power figure is undefined (no noise
@@ -62,7 +62,7 @@ std::vector<double> holm_adjust(const std::vector<double>& p);
 /// Power of the two-sided paired t-test at level `alpha` with `n` pairs when
 /// the true mean difference is `mean` and its SD `sd` (sd > 0, n ≥ 2):
 /// P(|T'| > t_{1−α/2, n−1}), T' noncentral t with n − 1 df and noncentrality
-/// mean/sd·√n.
+/// mean/sd·√n. 1 when the noncentrality exceeds 10⁶ (the test cannot miss).
 double paired_t_power(double mean, double sd, int64_t n, double alpha = 0.05);
 
 /// The planning figure: the smallest n ≥ 2 whose paired_t_power reaches
