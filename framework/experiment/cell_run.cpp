@@ -201,6 +201,7 @@ CellResult read_cell(const Grid& grid, const GridCell& cell, const Registry& reg
   result.id = cell.id;
   result.label = cell.label;
   result.group = cell.group;
+  result.regularizer_label = cell.config.regularizers.front().options.get_string("label");
   result.axes = cell.axes;
   result.seed = cell.seed;
   result.run = read_run_record(dir);
