@@ -133,7 +133,8 @@ TEST(Differences, AnExtraGridAxisPairsWithinItsValue) {
   //   none-epochs3 .50 .52   none-epochs4 .70 .72
   //   pixel-epochs3 .55 .58  pixel-epochs4 .71 .75
   // Within the axis value: epochs3 .05 .06 (mean .055), epochs4 .01 .03 (mean .02).
-  // Paired across it the means would be −.145 and .21.
+  // Paired across it the means would be −.145 and .21. pixel-epochs5 has no
+  // partner at all: no row, and its cell counts as unpaired.
   std::vector<CellResult> cells;
   auto add = [&](const std::string& reg, int epochs, int64_t seed, double clean) {
     const std::string group = reg + "-epochs" + std::to_string(epochs);
@@ -151,6 +152,7 @@ TEST(Differences, AnExtraGridAxisPairsWithinItsValue) {
   add("pixel", 4, 1, .71);
   add("pixel", 4, 2, .75);
   add("pixel", 4, 7, .99);  // seed 7 has no baseline partner
+  add("pixel", 5, 1, .90);  // no baseline cell at epochs 5: n = 0, no row
   const auto ds = paired_differences(cells, default_baseline(cells));
   const Difference* three = find(ds, "pixel-epochs3", "clean");
   const Difference* four = find(ds, "pixel-epochs4", "clean");
@@ -161,7 +163,9 @@ TEST(Differences, AnExtraGridAxisPairsWithinItsValue) {
   EXPECT_NEAR(four->stats.mean, 0.02, 1e-12);
   EXPECT_EQ(four->stats.n, 2);
   EXPECT_EQ(four->unpaired, 1);
-  EXPECT_EQ(ds.unpaired_cells, 1);
+  EXPECT_EQ(ds.unpaired_cells, 2);
+  EXPECT_EQ(ds.compared_groups, 3);
+  for (const Difference& d : ds.rows) EXPECT_NE(d.group, "pixel-epochs5") << d.metric;
 }
 
 TEST(Differences, ClaimsReadAsOneLinePerMetric) {
