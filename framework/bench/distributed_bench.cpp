@@ -39,7 +39,8 @@ void run_bench_worker(const RunConfig& config, const Registry& registry,
         "bench: [train] batch_size %d does not split over %d processes", batch, env.world_size));
   }
   auto dataset = registry.make_dataset(config.dataset.name, config.dataset.options, {seed});
-  TaskData data = prepare_task_data(*dataset, config.dataset.name, config.dataset.options, seed);
+  TaskData data = prepare_task_data(*dataset, config.dataset.name, config.dataset.options, seed,
+                                    static_cast<uint64_t>(config.eval.get_int("seed")));
   if (data.train.size() < batch) {
     throw std::invalid_argument("bench needs at least one batch of " + std::to_string(batch) +
                                 " training images");

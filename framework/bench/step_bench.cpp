@@ -43,7 +43,8 @@ std::vector<BenchResult> run_step_bench(const RunConfig& config, const Registry&
   const int64_t batch = config.train.get_int("batch_size");
 
   auto dataset = registry.make_dataset(config.dataset.name, config.dataset.options, {seed});
-  TaskData data = prepare_task_data(*dataset, config.dataset.name, config.dataset.options, seed);
+  TaskData data = prepare_task_data(*dataset, config.dataset.name, config.dataset.options, seed,
+                                    static_cast<uint64_t>(config.eval.get_int("seed")));
   if (data.train.size() < batch) {
     throw std::invalid_argument("bench needs at least one batch of " + std::to_string(batch) +
                                 " training images");

@@ -43,8 +43,10 @@ commands:
   compare CONFIG [KEY=VALUE[,VALUE...]]...
                         run every cell of CONFIG's grid that is not finished: each
                         [[regularizer]] × each [grid] value × each seed; resumes interrupted
-                        cells, skips finished ones; prints mean ± SEM per group and writes
-                        summary.csv, groups.csv, report.md and report.html
+                        cells, skips finished ones; prints mean ± SEM per group and each
+                        group's difference to the [compare] baseline (paired by seed), and
+                        writes summary.csv, groups.csv, differences.csv, report.md and
+                        report.html
   compare CONFIG --executor slurm [--partition P] [--time T] [--cpus-per-task C]
           [--gpus-per-task G] [--max-parallel K] [--sbatch-arg ARG]... [--dry-run]
                         submit the cells that are not finished as one Slurm job array

@@ -4,9 +4,10 @@
 
 #include <filesystem>
 
+#include "experiment/compare_section.h"
 #include "experiment/comparison.h"
 #include "record/record_io.h"
-#include "report/group_tables.h"
+#include "report/comparison_report.h"
 
 namespace neuroreg {
 namespace fs = std::filesystem;
@@ -70,7 +71,7 @@ int show_command(const std::string& path, bool json, std::ostream& out, std::ost
     out << "]\n}\n";
     return 0;
   }
-  out << format_group_table(cells);
+  out << comparison_text(cells, read_compare_settings(path, cells));
   if (!missing.empty()) {
     err << "neuroreg: " << missing.size() << " cells of " << path
         << " are not finished; 'neuroreg compare CONFIG' runs them:";

@@ -71,7 +71,9 @@ std::vector<sdk::OptionSpec> eval_section_options() {
       .at_least(0)
       .add_int("batch_size", 256, "images per evaluation batch")
       .between(1, kMaxBatch)
-      .add_int("seed", 1234, "seed of the noise, the same for every compared model")
+      .add_int("seed", 1234,
+               "seed of the test subset ([dataset] test_size) and of the noise: the same for "
+               "every compared model, so all are scored on the same images")
       .at_least(0)
       .add_string("config", "",
                   "robustness evaluation run after training (an eval config: attacks, "
@@ -88,7 +90,9 @@ std::vector<sdk::OptionSpec> host_component_options(ComponentKind kind) {
         .at_least(0)
         .add_int("validation_size", 0, "training images held out for validation")
         .at_least(0)
-        .add_int("test_size", 0, "test images to evaluate on, drawn at random; 0 = all")
+        .add_int("test_size", 0,
+                 "test images to evaluate on, drawn with [eval] seed (the same for every "
+                 "run); 0 = all")
         .at_least(0)
         .add_int("random_crop_padding", 0,
                  "training augmentation: zero-pad by this many pixels, crop back at random")
@@ -205,10 +209,10 @@ absl::StatusOr<RunConfig> run_config_from_table(const toml::table& root, const s
   for (const auto& [key, node] : root) {
     bool known = false;
     for (const char* s : kSections) known |= key.str() == s;
-    if (key.str() == "grid") {
+    if (key.str() == "grid" || key.str() == "compare") {
       return absl::InvalidArgumentError(
-          position(path, key.source()) +
-          "[grid] is read by compare, train, run-cell and config check; this command takes a "
+          position(path, key.source()) + "[" + std::string(key.str()) +
+          "] is read by compare, train, run-cell and config check; this command takes a "
           "config without one");
     }
     if (!known) {

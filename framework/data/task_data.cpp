@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 
+#include "record/checksum.h"
+
 namespace neuroreg {
 namespace {
 
@@ -41,7 +43,7 @@ void check_split(const sdk::Split& split, const sdk::DatasetInfo& info, const st
 }
 
 TaskData prepare_task_data(sdk::Dataset& dataset, const std::string& name,
-                           const sdk::Options& options, uint64_t seed) {
+                           const sdk::Options& options, uint64_t seed, uint64_t test_subset_seed) {
   TaskData data;
   data.info = dataset.info();
   sdk::Split train = dataset.train();
@@ -74,13 +76,23 @@ TaskData prepare_task_data(sdk::Dataset& dataset, const std::string& name,
   data.validation =
       validation_size > 0 ? take(train, order.slice(0, 0, validation_size)) : sdk::Split{};
   data.train = take(train, order.slice(0, validation_size, validation_size + wanted_train));
+  data.test_subset_seed = test_subset_seed;
   if (test_size > 0 && test_size < test.size()) {
-    data.test =
-        take(test, torch::randperm(test.size(), generator, torch::kLong).slice(0, 0, test_size));
+    // Its own generator: the test images do not depend on the run's seed.
+    torch::Generator test_generator = at::detail::createCPUGenerator(test_subset_seed);
+    data.test = take(
+        test, torch::randperm(test.size(), test_generator, torch::kLong).slice(0, 0, test_size));
   } else {
     data.test = test;
   }
   return data;
+}
+
+uint32_t split_crc32(const sdk::Split& split) {
+  const torch::Tensor images = split.images.cpu().contiguous();
+  const torch::Tensor labels = split.labels.cpu().contiguous();
+  const uint32_t crc = crc32_update(0, images.data_ptr(), images.nbytes());
+  return crc32_update(crc, labels.data_ptr(), labels.nbytes());
 }
 
 }  // namespace neuroreg

@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 
+#include "data/task_data.h"
+
 namespace neuroreg {
 
 double accuracy(sdk::Backbone& model, const sdk::Split& split, int64_t batch_size,
@@ -36,6 +38,7 @@ record::Evaluation evaluate_noise(sdk::Backbone& model, const sdk::Split& test,
   const uint64_t seed = static_cast<uint64_t>(eval.get_int("seed"));
   record::Evaluation result;
   result.set_test_images(static_cast<int32_t>(test.size()));
+  result.set_test_set_crc32(split_crc32(test));
   result.set_clean_accuracy(accuracy(model, test, batch, device));
   int index = 0;
   for (double sigma : eval.get_float_list("noise_sigmas")) {

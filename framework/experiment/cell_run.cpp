@@ -123,9 +123,10 @@ std::optional<record::RobustnessRecord> current_robustness(const std::string& di
   return r;
 }
 
-// Cells with the same [dataset] table and seed read the same splits.
+// Cells with the same [dataset] table, seed and [eval] seed read the same splits.
 std::string data_key(const RunConfig& config) {
-  std::string key = config.dataset.name + "\nseed=" + std::to_string(config.run.get_int("seed"));
+  std::string key = config.dataset.name + "\nseed=" + std::to_string(config.run.get_int("seed")) +
+                    "\ntest subset seed=" + std::to_string(config.eval.get_int("seed"));
   for (const auto& [k, v] : config.dataset.options.values()) {
     key += "\n" + k + "=" + sdk::to_toml_text(v);
   }
@@ -200,6 +201,7 @@ CellResult read_cell(const Grid& grid, const GridCell& cell, const Registry& reg
   result.id = cell.id;
   result.label = cell.label;
   result.group = cell.group;
+  result.regularizer_label = cell.config.regularizers.front().options.get_string("label");
   result.axes = cell.axes;
   result.seed = cell.seed;
   result.run = read_run_record(dir);
@@ -242,7 +244,8 @@ CellResult train_and_evaluate(const Grid& grid, const GridCell& cell, CellState 
     if (!cache.data || cache.key != key) {
       auto dataset = registry.make_dataset(config.dataset.name, config.dataset.options, {seed});
       cache.data = std::make_shared<TaskData>(
-          prepare_task_data(*dataset, config.dataset.name, config.dataset.options, seed));
+          prepare_task_data(*dataset, config.dataset.name, config.dataset.options, seed,
+                            static_cast<uint64_t>(config.eval.get_int("seed"))));
       cache.key = key;
     }
     const TaskData& data = *cache.data;
@@ -346,6 +349,7 @@ CellResult train_and_evaluate(const Grid& grid, const GridCell& cell, CellState 
     save_weights(*model, weights);
     record.set_checkpoint(weights);
     *record.mutable_evaluation() = evaluate_noise(*model, data.test, config.eval, device);
+    record.mutable_evaluation()->set_test_subset_seed(static_cast<int64_t>(data.test_subset_seed));
     record.set_wall_seconds(elapsed());
     write_run_record(record_path, record);
   } else {
@@ -353,10 +357,14 @@ CellResult train_and_evaluate(const Grid& grid, const GridCell& cell, CellState 
     progress.cell_started(cell.index, cell.label, 0);
     progress.note(absl::StrFormat("[%d/%d] %s: trained; evaluating it ([eval] is new or changed)",
                                   cell.index + 1, static_cast<int>(grid.cells.size()), cell.label));
-    TrainedModel trained = load_trained_model(dir.string(), loader, registry, device);
+    // The test subset as [eval] says now, not as the record's config said.
+    TrainedModel trained = load_trained_model(dir.string(), loader, registry, device,
+                                              static_cast<uint64_t>(config.eval.get_int("seed")));
     record::RunRecord record = trained.record;
     *record.mutable_evaluation() =
         evaluate_noise(*trained.model, trained.data.test, config.eval, device);
+    record.mutable_evaluation()->set_test_subset_seed(
+        static_cast<int64_t>(trained.data.test_subset_seed));
     record.set_effective_config(config.effective_toml());
     write_run_record(record_path, record);
   }

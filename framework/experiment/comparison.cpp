@@ -20,6 +20,7 @@
 #include <sstream>
 #include <thread>
 
+#include "experiment/compare_section.h"
 #include "experiment/run_robustness.h"
 #include "record/record_io.h"
 #include "report/comparison_report.h"
@@ -193,10 +194,14 @@ std::vector<CellResult> run_comparison(const Grid& grid, const Registry& registr
   if (!writes) return {};  // rank 0 reports
   std::vector<CellResult> cells;
   for (const GridCell& cell : grid.cells) cells.push_back(read_cell(grid, cell, registry));
-  const std::string table = format_group_table(cells);
+  const std::string table = comparison_text(cells, grid.baseline);
   sdk::write_file_atomically((fs::path(grid.run_dir) / "comparison.txt").string(), table);
-  const ReportFiles report =
-      write_comparison_report(grid.run_dir, cells, fs::path(grid.path).stem().string());
+  sdk::write_file_atomically((fs::path(grid.run_dir) / kCompareSettingsFile).string(),
+                             compare_settings_toml(grid.baseline));
+  ReportOptions report_options;
+  report_options.baseline = grid.baseline;
+  const ReportFiles report = write_comparison_report(
+      grid.run_dir, cells, fs::path(grid.path).stem().string(), report_options);
   for (const std::string& warning : report.warnings)
     out << "neuroreg: warning: " << warning << "\n";
   out << "\n" << table << "\nreport: " << (fs::path(grid.run_dir) / "report.html").string() << "\n";
@@ -240,6 +245,7 @@ std::vector<CellResult> read_comparison(const std::string& dir, std::vector<std:
     // The evaluation its own config asked for, when it ran.
     try {
       const toml::table config = toml::parse(r.run.effective_config());
+      r.regularizer_label = config["regularizer"][0]["label"].value_or(std::string());
       const std::string eval = config["eval"]["config"].value_or(std::string());
       const std::string file = robustness_record_base(cell.string(), eval) + ".pb";
       if (!eval.empty() && fs::exists(file)) r.robustness.push_back(read_robustness_record(file));

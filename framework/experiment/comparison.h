@@ -3,9 +3,10 @@
 //
 // <output_dir>/<run name>/
 //   cells.tsv            index, id, label, group and seed of every cell of the grid
-//   comparison.txt       the groups' table (mean ± SEM over seeds), as printed
+//   comparison.txt       the groups' table (mean ± SEM over seeds) and the claims, as printed
+//   compare.toml         the [compare] settings it was reported with, for `neuroreg show`
 //   <cell id>/           record.pb, checkpoint.pt, model.pt, train.log, robustness-*.pb
-//   summary.csv, groups.csv, report.md, report.html, figures/*.svg
+//   summary.csv, groups.csv, differences.csv, report.md, report.html, figures/*.svg
 #pragma once
 
 #include <ostream>

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "config/toml_schema.h"
+#include "experiment/compare_section.h"
 #include "robustness/eval_config.h"
 
 namespace neuroreg {
@@ -245,6 +246,35 @@ std::string training_toml(RunConfig config) {
              : text.substr(0, eval) + text.substr(text.find("\n\n", eval) + 2);
 }
 
+// A "compare.KEY=value" override into the [compare] table: one value, a
+// declared key (the table is checked as a whole later).
+absl::Status apply_compare_override(const std::string& arg, toml::table& compare) {
+  const std::string origin = "override '" + arg + "'";
+  const size_t eq = arg.find('=');
+  const std::string key = arg.substr(8, eq - 8);  // past "compare."
+  bool known = false;
+  std::vector<std::string> keys;
+  for (const sdk::OptionSpec& spec : compare_section_options()) {
+    known = known || spec.name == key;
+    keys.push_back(spec.name);
+  }
+  if (!known) {
+    return invalid(origin + ": unknown key '" + key + "' in [compare]; keys: " +
+                   absl::StrJoin(keys, ", "));
+  }
+  toml::array values;
+  for (const std::string& item : split_top_level(arg.substr(eq + 1))) {
+    if (item.empty()) return invalid(origin + ": empty value (write compare." + key + "=v)");
+    append_value(item, values);
+  }
+  if (values.size() != 1) {
+    return invalid(origin + ": [compare] " + key + " takes one value; a comparison has one " +
+                   "baseline (run another comparison for another)");
+  }
+  compare.insert_or_assign(key, *values.get(0));
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::string identity_toml(const RunConfig& config) { return training_toml(config); }
@@ -278,7 +308,21 @@ absl::StatusOr<Grid> load_grid(const std::string& path, const std::vector<std::s
     if (absl::Status s = read_grid_table(*grid->as_table(), "", path, axes); !s.ok()) return s;
     base.erase("grid");
   }
+  // [compare] says how to report the grid, not what a cell computes: out
+  // before any cell's config (and identity) is built.
+  toml::table compare;
+  if (const toml::node* node = base.get("compare")) {
+    if (!node->is_table()) {
+      return invalid(position(path, node->source()) + "'compare' must be a table ([compare])");
+    }
+    compare = *node->as_table();
+    base.erase("compare");
+  }
   for (const std::string& arg : overrides) {
+    if (arg.rfind("compare.", 0) == 0) {
+      if (absl::Status s = apply_compare_override(arg, compare); !s.ok()) return s;
+      continue;
+    }
     Axis axis;
     if (absl::Status s = parse_override(arg, axis); !s.ok()) return s;
     // An override replaces a [grid] axis, or an earlier override, of the same path.
@@ -300,6 +344,11 @@ absl::StatusOr<Grid> load_grid(const std::string& path, const std::vector<std::s
   const toml::array& entries = *base["regularizer"].as_array();
   std::vector<std::string> labels;
   for (const toml::node& e : entries) labels.push_back(regularizer_label(*e.as_table()));
+  std::vector<std::pair<std::string, std::string>> regularizers;
+  for (const ComponentConfig& r : checked->regularizers)
+    regularizers.emplace_back(r.options.get_string("label"), r.name);
+  auto baseline = resolve_compare_section(compare, path, regularizers);
+  if (!baseline.ok()) return baseline.status();
   for (const Axis& axis : axes) {
     if (!axis.selector.empty() &&
         std::find(labels.begin(), labels.end(), axis.selector) == labels.end()) {
@@ -333,6 +382,7 @@ absl::StatusOr<Grid> load_grid(const std::string& path, const std::vector<std::s
 
   Grid grid;
   grid.path = path;
+  grid.baseline = *std::move(baseline);
   for (const Axis* a : varying) grid.axis_paths.push_back(a->path);
 
   const Axis* seed_axis = nullptr;

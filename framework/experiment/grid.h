@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "config/run_config.h"
+#include "report/differences.h"
 
 namespace neuroreg {
 
@@ -43,6 +44,9 @@ struct Grid {
   std::string run_dir;                  ///< output_dir/name: the comparison folder
   std::vector<std::string> axis_paths;  ///< paths with more than one value, sorted; run.seed last
   std::vector<GridCell> cells;
+  /// From [compare] (experiment/compare_section.h): the group the others are
+  /// compared with, or why there is none. No part of any cell's identity.
+  Baseline baseline;
 };
 
 /// The effective config less the keys that cannot change what is trained
@@ -54,8 +58,9 @@ std::string identity_toml(const RunConfig& config);
 /// 8 hex digits of the 64-bit FNV-1a hash of `text`.
 std::string short_hash(const std::string& text);
 
-/// Reads a config with an optional [grid] table, applies `overrides`
-/// ("path=value" or "path=v1,v2,..."), and expands and validates every cell.
+/// Reads a config with optional [grid] and [compare] tables, applies
+/// `overrides` ("path=value" or "path=v1,v2,..."; "compare.KEY=value" sets
+/// a [compare] key), and expands and validates every cell.
 /// Errors name the file, line and column of the [grid] key, or the override,
 /// and what the path or value should have been. `paths` = kSkip reads a grid
 /// whose input files (targets, weights) are not there yet.

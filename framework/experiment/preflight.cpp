@@ -96,12 +96,14 @@ absl::Status preflight(const Grid& grid, const std::vector<const GridCell*>& cel
     const RunConfig& config = cell->config;
     const uint64_t seed = static_cast<uint64_t>(config.run.get_int("seed"));
 
+    const uint64_t test_subset_seed = static_cast<uint64_t>(config.eval.get_int("seed"));
     const std::string data_key = config.dataset.name + "\n" + options_text(config.dataset.options);
     if (!datasets.count(data_key)) {
       absl::Status status = attempt(file + ": [dataset] '" + config.dataset.name + "'", [&] {
         auto dataset = registry.make_dataset(config.dataset.name, config.dataset.options, {seed});
         datasets[data_key] = std::make_shared<TaskData>(
-            prepare_task_data(*dataset, config.dataset.name, config.dataset.options, seed));
+            prepare_task_data(*dataset, config.dataset.name, config.dataset.options, seed,
+                              test_subset_seed));
       });
       if (!status.ok()) return status;
       const TaskData& data = *datasets[data_key];

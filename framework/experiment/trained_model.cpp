@@ -12,7 +12,8 @@ namespace neuroreg {
 namespace fs = std::filesystem;
 
 TrainedModel load_trained_model(const std::string& run_or_weights, PluginLoader& loader,
-                                const Registry& registry, torch::Device device) {
+                                const Registry& registry, torch::Device device,
+                                std::optional<uint64_t> test_subset_seed) {
   TrainedModel t;
   std::error_code ec;
   if (fs::is_directory(run_or_weights, ec)) {
@@ -44,7 +45,9 @@ TrainedModel load_trained_model(const std::string& run_or_weights, PluginLoader&
 
   const uint64_t seed = static_cast<uint64_t>(t.config.run.get_int("seed"));
   auto dataset = registry.make_dataset(t.config.dataset.name, t.config.dataset.options, {seed});
-  t.data = prepare_task_data(*dataset, t.config.dataset.name, t.config.dataset.options, seed);
+  t.data = prepare_task_data(
+      *dataset, t.config.dataset.name, t.config.dataset.options, seed,
+      test_subset_seed.value_or(static_cast<uint64_t>(t.config.eval.get_int("seed"))));
   t.model =
       registry.make_backbone(t.config.backbone.name, t.config.backbone.options, {t.data.info});
   // LibTorch does not check its archives' CRCs: a flipped byte would load.

@@ -5,6 +5,7 @@
 #include <neuroreg/sdk/backbone.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "config/run_config.h"
@@ -26,8 +27,11 @@ struct TrainedModel {
 /// Reads a run folder (its record.pb and model.pt) or a weights file inside
 /// one: model.pt, or a training checkpoint.pt (its model part). The backbone
 /// is rebuilt from the record's effective config, on `device`, in eval mode.
-/// Throws std::runtime_error naming the path and what is missing or wrong.
+/// The test subset is drawn with `test_subset_seed`, by default the
+/// record's [eval] seed (as the run was evaluated). Throws
+/// std::runtime_error naming the path and what is missing or wrong.
 TrainedModel load_trained_model(const std::string& run_or_weights, PluginLoader& loader,
-                                const Registry& registry, torch::Device device);
+                                const Registry& registry, torch::Device device,
+                                std::optional<uint64_t> test_subset_seed = std::nullopt);
 
 }  // namespace neuroreg

@@ -24,18 +24,22 @@ std::string fixed32_tag(int field) {
 }
 
 uint32_t crc32_of(const std::string& bytes, size_t length) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  const auto* data = reinterpret_cast<const Bytef*>(bytes.data());
-  // zlib takes uInt lengths: feed large inputs in pieces.
-  for (size_t done = 0; done < length;) {
-    const uInt piece = static_cast<uInt>(std::min<size_t>(length - done, 1u << 30));
-    crc = crc32(crc, data + done, piece);
-    done += piece;
-  }
-  return static_cast<uint32_t>(crc);
+  return crc32_update(0, bytes.data(), length);
 }
 
 }  // namespace
+
+uint32_t crc32_update(uint32_t crc, const void* bytes, size_t length) {
+  uLong value = crc;
+  const auto* data = static_cast<const Bytef*>(bytes);
+  // zlib takes uInt lengths: feed large inputs in pieces.
+  for (size_t done = 0; done < length;) {
+    const uInt piece = static_cast<uInt>(std::min<size_t>(length - done, 1u << 30));
+    value = crc32(value, data + done, piece);
+    done += piece;
+  }
+  return static_cast<uint32_t>(value);
+}
 
 std::string append_checksum(std::string message_bytes, int field) {
   const uint32_t crc = crc32_of(message_bytes, message_bytes.size());

@@ -14,6 +14,10 @@
 
 namespace neuroreg {
 
+/// The CRC-32 (zlib's) of `length` bytes continued from `crc` (0 to start):
+/// crc32_update(crc32_update(0, a, n), b, m) is the CRC of a followed by b.
+uint32_t crc32_update(uint32_t crc, const void* bytes, size_t length);
+
 /// `message_bytes` (a serialised message without the checksum field) with
 /// field `field` (fixed32) appended: the CRC-32 of `message_bytes`.
 std::string append_checksum(std::string message_bytes, int field);

@@ -21,6 +21,9 @@ struct CellResult {
   /// The comparison group: the label without the replicate (seed) axis, e.g.
   /// "pixel-alpha8". Cells of one group are aggregated over seeds.
   std::string group;
+  /// The cell's [[regularizer]] label, e.g. "pixel": what a comparison's
+  /// baseline names. Empty when unknown; then the plugin name stands in.
+  std::string regularizer_label;
   /// The cell's grid coordinates in grid order, as (dotted path, value text),
   /// e.g. {("regularizer", "pixel"), ("regularizer.alpha", "8"), ("run.seed", "3")}.
   std::vector<std::pair<std::string, std::string>> axes;

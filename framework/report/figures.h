@@ -6,6 +6,7 @@
 
 #include "report/aggregate.h"
 #include "report/cell_result.h"
+#include "report/differences.h"
 #include "report/plot_spec.h"
 
 namespace neuroreg {
@@ -36,7 +37,12 @@ std::vector<PlotSpec> alpha_figures(const std::vector<CellResult>& cells,
 std::vector<PlotSpec> training_figures(const std::vector<CellResult>& cells,
                                        const std::vector<GroupSummary>& groups);
 
-/// All of the above, in that order.
+/// The forest plot of the claims (differences to the baseline with their
+/// 95 % CIs and the zero line), one per unit: accuracies in points
+/// ("differences"), then each norm ("differences_L2"). None without claims.
+std::vector<PlotSpec> difference_figures(const Differences& differences);
+
+/// All of the above but the forest plot, in that order.
 std::vector<PlotSpec> comparison_figures(const std::vector<CellResult>& cells,
                                          const std::vector<GroupSummary>& groups);
 

@@ -55,6 +55,14 @@ std::string plot_script(const PlotSpec& spec) {
     s += "set autoscale xfix\nset offsets graph 0.03, graph 0.03, 0, 0\n";
   }
   if (!std::isnan(spec.x_tic_step)) s += "set xtics " + value(spec.x_tic_step) + "\n";
+  if (!spec.x_categories.empty()) {
+    s += "set xtics rotate by -30 left (";
+    for (std::size_t k = 0; k < spec.x_categories.size(); ++k) {
+      s += (k ? ", " : "") + gnuplot_quote(spec.x_categories[k]) + " " + std::to_string(k + 1);
+    }
+    s += ")\nset grid noxtics\n";
+  }
+  if (spec.zero_line) s += "set xzeroaxis lt 1 lc rgb '#444444' lw 1.5\n";
   s += "set yrange " + range(spec.y_min, spec.y_max) + "\n";
 
   std::vector<std::string> plots;
@@ -73,7 +81,10 @@ std::string plot_script(const PlotSpec& spec) {
         absl::StrFormat("pt %d ps 0.8", kPointTypes[colour % kPointTypeCount]);
     const std::string line =
         absl::StrFormat("$line%d using 1:2 with %s %s title %s", i,
-                        p.steps ? "steps" : "linespoints " + points, style, gnuplot_quote(p.name));
+                        p.steps         ? "steps"
+                        : p.points_only ? "points " + points
+                                        : "linespoints " + points,
+                        style, gnuplot_quote(p.name));
 
     bool any_bar = false;
     std::string bars = absl::StrFormat("$bars%d << EOD\n", i);

@@ -17,6 +17,7 @@ struct PlotSeries {
   std::vector<double> error;
   bool steps = false;  ///< a step function (an empirical distribution)
   int colour = -1;     ///< palette index; -1: the series' position
+  bool points_only = false;  ///< markers without a joining line: categories, not a trend
 };
 
 struct PlotSpec {
@@ -31,7 +32,11 @@ struct PlotSpec {
   double y_min = std::numeric_limits<double>::quiet_NaN();
   double y_max = std::numeric_limits<double>::quiet_NaN();
   double x_tic_step = std::numeric_limits<double>::quiet_NaN();  ///< NaN: gnuplot's choice
-  int width = 760, height = 440;                                 ///< pixels
+  /// Non-empty: the x values 1, 2, … stand for these categories, which
+  /// label the x axis (slanted) in place of numbers.
+  std::vector<std::string> x_categories;
+  bool zero_line = false;        ///< a line across at y = 0 (differences: none)
+  int width = 760, height = 440; ///< pixels
 };
 
 /// The gnuplot script: SVG terminal, title, axis labels, grid, legend, one

@@ -59,10 +59,19 @@ std::string report_html(const ReportContent& c) {
   out += "</head>\n<body>\n<h1>" + html_escape(c.title) + "</h1>\n";
   out += absl::StrFormat(
       "<p>%d cells in %d groups. Accuracies in percent; each entry is the mean ± SEM over a "
-      "group's seeds. Every value per cell is in summary.csv, per group in groups.csv.</p>\n",
+      "group's seeds. Every value per cell is in summary.csv, per group in groups.csv, the "
+      "differences to the baseline in differences.csv.</p>\n",
       c.cells->size(), c.groups.size());
   out += "<h2>Results</h2>\n";
   for (const auto& t : c.tables) out += table_html(t);
+  out += "<h2>Claims: differences to the baseline</h2>\n";
+  if (c.differences.baseline.label.empty()) {
+    out += "<p>No claims: " + html_escape(c.differences.baseline.reason) + ".</p>\n";
+  } else {
+    out += "<p>Baseline: '" + html_escape(c.differences.baseline.label) + "'. " +
+           html_escape(c.evaluation_images) + "</p>\n";
+    out += table_html(c.differences_table);
+  }
   if (!c.figures.empty()) out += "<h2>Figures</h2>\n";
   for (std::size_t i = 0; i < c.figures.size(); ++i) out += figure_html(c.figures[i], i);
   if (!c.gamma_tables.empty()) out += "<h2>Layer weights γ (Table 1)</h2>\n";

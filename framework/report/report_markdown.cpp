@@ -8,9 +8,17 @@ std::string report_markdown(const ReportContent& c) {
   std::string out = "# " + c.title + "\n\n";
   out += absl::StrFormat(
       "%d cells in %d groups. Accuracies in percent; each entry is the mean ± SEM over a "
-      "group's seeds. Every value per cell is in summary.csv, per group in groups.csv.\n\n",
+      "group's seeds. Every value per cell is in summary.csv, per group in groups.csv, the "
+      "differences to the baseline in differences.csv.\n\n",
       c.cells->size(), c.groups.size());
   for (const auto& t : c.tables) out += table_markdown(t);
+  out += "## Claims: differences to the baseline\n\n";
+  if (c.differences.baseline.label.empty()) {
+    out += "No claims: " + c.differences.baseline.reason + ".\n\n";
+  } else {
+    out += "Baseline: '" + c.differences.baseline.label + "'. " + c.evaluation_images + "\n\n";
+    out += table_markdown(c.differences_table);
+  }
   if (!c.figures.empty()) out += "## Figures\n\n";
   for (const auto& f : c.figures) {
     out += "### " + f.spec.title + "\n\n";

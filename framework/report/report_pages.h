@@ -8,6 +8,7 @@
 
 #include "report/aggregate.h"
 #include "report/cell_result.h"
+#include "report/differences.h"
 #include "report/figure_render.h"
 #include "report/table.h"
 
@@ -19,6 +20,9 @@ struct ReportContent {
   std::vector<GroupSummary> groups;
   std::vector<Table> tables;
   std::vector<Table> gamma_tables;  ///< Table 1, one per group with γ
+  Differences differences;          ///< the claims: differences to the baseline
+  Table differences_table;
+  std::string evaluation_images;    ///< whether every cell saw the same test images
   std::vector<RenderedFigure> figures;
 };
 

@@ -1,11 +1,15 @@
 // Grid expansion: cells, labels, groups, stable ids, and errors that name the
-// file, line, column and path, or the override.
+// file, line, column and path, or the override; the [compare] section beside
+// [grid]: its baseline, strict keys, overrides, and no part of any identity.
 #include "experiment/grid.h"
+
+#include <neuroreg/sdk/atomic_file.h>
 
 #include <gtest/gtest.h>
 
 #include <fstream>
 
+#include "experiment/compare_section.h"
 #include "support/builtin_plugins.h"
 #include "support/cli_runner.h"
 
@@ -45,9 +49,9 @@ struct Loaded {
 };
 
 Loaded load(const testing::TempDir& dir, const std::string& extra,
-            const std::vector<std::string>& overrides = {}) {
+            const std::vector<std::string>& overrides = {}, const std::string& base = kBase) {
   const std::string path = dir.file("grid.toml");
-  std::ofstream(path) << kBase << extra;
+  std::ofstream(path) << base << extra;
   // The loader only serves [run] plugin_paths, which these configs do not use.
   Registry unused;
   PluginLoader loader(unused);
@@ -178,6 +182,89 @@ TEST(Grid, ErrorsNameTheFileLineColumnAndPath) {
                "PATH: grid cell 'a/b-seed0' cannot name its run folder 'a/b-seed0-");
   expect_error("\n[[regularizer]]\nname = \"pixel\"\nlabel = \"" + std::string(300, 'x') + "\"\n",
                {}, "bytes long (at most 200); choose another [[regularizer]] label");
+}
+
+TEST(CompareSection, DefaultBaselineIsTheOneNoneRegularizer) {
+  testing::TempDir dir;
+  auto grid = load(dir, "").grid;
+  ASSERT_TRUE(grid.ok()) << grid.status();
+  EXPECT_EQ(grid->baseline.label, "none");
+  EXPECT_TRUE(grid->baseline.reason.empty());
+}
+
+TEST(CompareSection, BaselineKeyAndOverridePickALabel) {
+  testing::TempDir dir;
+  auto set = load(dir, "\n[compare]\nbaseline = \"pixel\"\n").grid;
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->baseline.label, "pixel");
+  auto overridden =
+      load(dir, "\n[compare]\nbaseline = \"pixel\"\n", {"compare.baseline=none"}).grid;
+  ASSERT_TRUE(overridden.ok()) << overridden.status();
+  EXPECT_EQ(overridden->baseline.label, "none");
+}
+
+TEST(CompareSection, WithoutANoneRegularizerThereIsNoBaselineAndTheReasonSaysWhy) {
+  testing::TempDir dir;
+  std::string base = kBase;
+  base.replace(base.find("name = \"none\""), 13, "name = \"pixel\"\nlabel = \"pixel-b\"");
+  auto grid = load(dir, "", {}, base).grid;
+  ASSERT_TRUE(grid.ok()) << grid.status();
+  EXPECT_EQ(grid->baseline.label, "");
+  EXPECT_EQ(grid->baseline.reason,
+            "no baseline: no [[regularizer]] is `none` and [compare] baseline is not set");
+}
+
+TEST(CompareSection, AnUnknownLabelOrKeyIsAnErrorNamingIt) {
+  testing::TempDir dir;
+  auto label = load(dir, "\n[compare]\nbaseline = \"vgg\"\n").grid;
+  ASSERT_FALSE(label.ok());
+  const std::string message(label.status().message());
+  EXPECT_NE(message.find("grid.toml:28:1: [compare] baseline 'vgg' is no [[regularizer]] label; "
+                         "labels: none, pixel"),
+            std::string::npos)
+      << message;
+  auto key = load(dir, "\n[compare]\nbasline = \"none\"\n").grid;
+  ASSERT_FALSE(key.ok());
+  EXPECT_NE(std::string(key.status().message()).find("grid.toml:28:1"), std::string::npos)
+      << key.status();
+  EXPECT_NE(std::string(key.status().message()).find("basline"), std::string::npos);
+  auto override_label = load(dir, "", {"compare.baseline=vgg"}).grid;
+  ASSERT_FALSE(override_label.ok());
+  EXPECT_NE(std::string(override_label.status().message()).find("'vgg'"), std::string::npos);
+  auto override_key = load(dir, "", {"compare.reference=none"}).grid;
+  ASSERT_FALSE(override_key.ok());
+  EXPECT_NE(std::string(override_key.status().message())
+                .find("override 'compare.reference=none': unknown key 'reference' in [compare]"),
+            std::string::npos)
+      << override_key.status();
+  auto two = load(dir, "", {"compare.baseline=none,pixel"}).grid;
+  ASSERT_FALSE(two.ok());
+  EXPECT_NE(std::string(two.status().message()).find("takes one value"), std::string::npos);
+}
+
+TEST(CompareSection, IsNoPartOfAnyCellsIdentity) {
+  testing::TempDir dir;
+  auto plain = load(dir, "").grid;
+  auto other = load(dir, "\n[compare]\nbaseline = \"pixel\"\n").grid;
+  ASSERT_TRUE(plain.ok() && other.ok());
+  ASSERT_EQ(plain->cells.size(), other->cells.size());
+  for (std::size_t i = 0; i < plain->cells.size(); ++i) {
+    EXPECT_EQ(plain->cells[i].id, other->cells[i].id);
+    EXPECT_EQ(plain->cells[i].identity.find("compare"), std::string::npos);
+  }
+}
+
+TEST(CompareSection, SettingsFileRoundTrips) {
+  testing::TempDir dir;
+  sdk::write_file_atomically(dir.file(kCompareSettingsFile), compare_settings_toml({"none", ""}));
+  EXPECT_EQ(read_compare_settings(dir.path(), {}).label, "none");
+  sdk::write_file_atomically(
+      dir.file(kCompareSettingsFile),
+      compare_settings_toml({"", "no baseline: no [[regularizer]] is `none` and [compare] "
+                                 "baseline is not set"}));
+  const Baseline none = read_compare_settings(dir.path(), {});
+  EXPECT_EQ(none.label, "");
+  EXPECT_NE(none.reason.find("no [[regularizer]] is `none`"), std::string::npos);
 }
 
 TEST(Cli, FlagsACommandDoesNotReadAreErrors) {

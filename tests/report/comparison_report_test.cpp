@@ -27,14 +27,18 @@ using testing::read_text;
 // Python's csv module reads the file and hands the fields back separated by
 // ASCII unit (0x1F) and record (0x1E) separators, which no field contains.
 // It also parses every numeric field with float(), failing on any it cannot.
-Rows read_csv_with_python(const std::string& path, int first_number_column) {
+// Columns [first_number_column, end_number_column) are numbers; -1: to the end.
+Rows read_csv_with_python(const std::string& path, int first_number_column,
+                          int end_number_column = -1) {
   const std::string script =
       "import csv, sys\n"
       "rows = list(csv.reader(open(sys.argv[1], newline='', encoding='utf-8')))\n"
-      "[float(v) for r in rows[1:] for v in r[int(sys.argv[2]):] if v]\n"
+      "end = int(sys.argv[3]) if int(sys.argv[3]) >= 0 else None\n"
+      "[float(v) for r in rows[1:] for v in r[int(sys.argv[2]):end] if v]\n"
       "sys.stdout.write('\\x1e'.join('\\x1f'.join(r) for r in rows))\n";
   const auto result = testing::run_command("/usr/bin/python3 -c \"" + script + "\" '" + path +
-                                           "' " + std::to_string(first_number_column));
+                                           "' " + std::to_string(first_number_column) + " " +
+                                           std::to_string(end_number_column));
   EXPECT_EQ(result.status, 0) << "python3 could not read " << path;
   Rows rows;
   std::istringstream records(result.out);
@@ -57,6 +61,51 @@ std::size_t column(const std::vector<std::string>& header, const std::string& na
   }
   ADD_FAILURE() << "no column " << name;
   return 0;
+}
+
+TEST(ReportFiles, DifferencesCsvReadsBackInPython) {
+  testing::TempDir dir;
+  write_comparison_report(dir.path(), testing::example_cells(), "Claims");
+  // Numbers from mean to p_sign; family is a word, seeds_for_80_power may
+  // read ">10000".
+  const Rows rows = read_csv_with_python(dir.file("differences.csv"), 3, 12);
+  ASSERT_GE(rows.size(), 2u);
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"group", "baseline", "metric", "mean", "sem",
+                                               "ci_low", "ci_high", "k", "n", "p", "p_holm",
+                                               "p_sign", "family", "unpaired",
+                                               "seeds_for_80_power"}));
+  // pixel-alpha8 − none on clean: differences .02 .03 .01 (report_fixtures.h),
+  // mean .02, SEM .01/√3, all 3 seeds agree, a family of one.
+  const auto& row = rows[1];
+  ASSERT_EQ(row.size(), rows[0].size());
+  EXPECT_EQ(row[0], "pixel-alpha8");
+  EXPECT_EQ(row[1], "none, \"plain\"");
+  EXPECT_EQ(row[2], "clean");
+  EXPECT_NEAR(std::stod(row[3]), 0.02, 1e-12);
+  EXPECT_NEAR(std::stod(row[4]), 0.01 / std::sqrt(3.0), 1e-12);
+  EXPECT_EQ(row[7], "3");
+  EXPECT_EQ(row[8], "3");
+  EXPECT_EQ(row[10], row[9]);  // Holm of a family of one is p
+  EXPECT_EQ(row[12], "clean");
+  EXPECT_EQ(row[13], "0");
+  // The one-seed group: mean only, its SEM, CI and p empty.
+  bool one_seed = false;
+  for (const auto& r : rows) {
+    if (r[0] != "pixel-alpha2" || r[2] != "clean") continue;
+    one_seed = true;
+    EXPECT_EQ(r[4], "");
+    EXPECT_EQ(r[5], "");
+    EXPECT_EQ(r[9], "");
+    EXPECT_EQ(r[8], "1");
+  }
+  EXPECT_TRUE(one_seed);
+  const std::string report = read_text(dir.file("report.md"));
+  EXPECT_NE(report.find("## Claims: differences to the baseline"), std::string::npos);
+  EXPECT_NE(report.find("Baseline: 'none'"), std::string::npos);
+  EXPECT_NE(report.find("planning figure, not a result"), std::string::npos);
+  // The fixture's records predate the subset seed: no claim of same images.
+  EXPECT_NE(report.find("cannot claim that every cell was scored on the same images"),
+            std::string::npos);
 }
 
 TEST(ReportFiles, SummaryCsvReadsBackInPython) {

@@ -52,6 +52,7 @@ inline CellResult make_cell(const CellValues& v) {
   CellResult cell;
   cell.group = v.group;
   cell.label = v.label;
+  cell.regularizer_label = v.regularizer;
   cell.id = v.label + "-0123abcd";
   cell.seed = v.seed;
   cell.axes = {{"regularizer", v.regularizer},

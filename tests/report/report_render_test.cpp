@@ -78,6 +78,18 @@ TEST(ReportRender, ChromiumShowsEveryFigureWithoutConsoleErrors) {
     at = end;
   }
   EXPECT_EQ(drawn, figures);
+
+  // The claims' forest plot is among them: its file, and its figure as the
+  // browser built it, with the groups' points and CI bars drawn.
+  EXPECT_TRUE(fs::exists(dir.file("grid/figures/differences.svg")));
+  const std::size_t forest = dom.out.find("<figure id=\"differences\">");
+  ASSERT_NE(forest, std::string::npos) << "no forest plot in report.html";
+  const std::size_t forest_svg = dom.out.find("<svg", forest);
+  ASSERT_NE(forest_svg, std::string::npos);
+  const std::string svg = dom.out.substr(forest_svg, dom.out.find("</svg>", forest_svg) - forest_svg);
+  EXPECT_NE(svg.find("pixel-alpha8 − none"), std::string::npos) << "legend lacks the group";
+  EXPECT_NE(svg.find("σ = 0.1"), std::string::npos) << "x axis lacks the σ category";
+  EXPECT_NE(svg.find("<path"), std::string::npos);
 }
 
 TEST(ReportRender, ChromiumShowsTheNeuralReportsPictures) {

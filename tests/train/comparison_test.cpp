@@ -89,6 +89,16 @@ TEST(Comparison, TrainsEachRegularizerAndWritesRecordsAndTable) {
   }
   EXPECT_EQ(cells[0].group, "none");
   EXPECT_EQ(cells[1].group, "pixel-a2");
+  // The claims follow the groups' table, on the terminal and in the folder.
+  EXPECT_NE(out.find("pixel-a2 − none, clean: "), std::string::npos) << out;
+  EXPECT_NE(out.find("/1 seeds (one pair: no CI, no p)"), std::string::npos) << out;
+  EXPECT_TRUE(fs::exists(dir.file("runs/tiny/differences.csv")));
+  EXPECT_TRUE(fs::exists(dir.file("runs/tiny/compare.toml")));
+  ASSERT_EQ(cli({"show", dir.file("runs/tiny")}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("pixel-a2 − none, clean: "), std::string::npos) << out;
+  EXPECT_NE(out.find("Every cell was scored on the same 32 test images (subset seed 1234)."),
+            std::string::npos)
+      << out;
 
   ASSERT_EQ(cli({"show", dir.file("runs/tiny/" + cells[1].id)}, &out, &err), 0) << err;
   EXPECT_NE(out.find("run tiny / pixel-a2 (regularizer pixel, alpha 2)"), std::string::npos) << out;
@@ -154,7 +164,8 @@ search_steps = 4
   ASSERT_EQ(cli({"compare", config}, &out, &err), 0) << err;
   const std::vector<CellResult> before = read_comparison(dir.file("runs/tiny"));
   ASSERT_EQ(
-      cli({"compare", config, "eval.noise_sigmas=[0.5]", "eval.config=" + dir.file("quick.toml")},
+      cli({"compare", config, "eval.noise_sigmas=[0.5]", "eval.seed=7",
+           "eval.config=" + dir.file("quick.toml")},
           &out, &err),
       0)
       << err;
@@ -172,10 +183,20 @@ search_steps = 4
     EXPECT_DOUBLE_EQ(after[i].run.evaluation().noise(0).sigma(), 0.5);
     ASSERT_EQ(after[i].robustness.size(), 1u);
     EXPECT_EQ(after[i].robustness[0].samples_size(), 4);
+    // [eval] seed draws the test subset: a new seed, other images, recorded.
+    EXPECT_EQ(before[i].run.evaluation().test_subset_seed(), 1234);
+    EXPECT_EQ(after[i].run.evaluation().test_subset_seed(), 7);
+    EXPECT_NE(after[i].run.evaluation().test_set_crc32(),
+              before[i].run.evaluation().test_set_crc32());
   }
+  // Both cells (one seed, so one synthetic dataset) saw the same images.
+  EXPECT_NE(out.find("Every cell was scored on the same 32 test images (subset seed 7)."),
+            std::string::npos)
+      << out;
   // Now everything is current: nothing runs.
   ASSERT_EQ(
-      cli({"compare", config, "eval.noise_sigmas=[0.5]", "eval.config=" + dir.file("quick.toml")},
+      cli({"compare", config, "eval.noise_sigmas=[0.5]", "eval.seed=7",
+           "eval.config=" + dir.file("quick.toml")},
           &out, &err),
       0)
       << err;
