@@ -91,7 +91,8 @@ std::string format_claims(const Differences& ds) {
     out += line + "\n";
   }
   out += absl::StrFormat(
-      "Paired by seed and every grid axis outside [[regularizer]]; %d cells unpaired. Holm "
+      "Paired by seed and every grid axis outside [[regularizer]]; %d cells without a partner in "
+      "any group (a claim's own count is on its line). Holm "
       "within each group's families (%s). differences.csv has every claim (corruptions, means, "
       "sign test, seeds for 80 %% power: a planning figure).\n",
       ds.unpaired_cells, kFamilies);
