@@ -28,6 +28,24 @@ torch::Tensor slow_walk(int64_t n, int64_t columns, double rho, at::Generator& g
   return x;
 }
 
+// Behaviour of `n` trials into `scan` (behavior, pupil_center): pupil size
+// and running speed drift slowly, the pupil centre wanders by a pixel or
+// two. Returns the per-trial gain they set; animals differ in how strongly
+// running and arousal raise it.
+torch::Tensor simulate_behaviour(Scan& scan, int64_t n, int64_t animal, at::Generator& gen) {
+  const torch::Tensor state = slow_walk(n, 2, 0.95, gen);
+  const torch::Tensor pupil_size = 5.0 + state.select(1, 0);
+  const torch::Tensor derivative =
+      torch::cat({torch::zeros({1}), pupil_size.slice(0, 1) - pupil_size.slice(0, 0, -1)});
+  const torch::Tensor running = torch::softplus(2.0 * state.select(1, 1));
+  scan.behavior = torch::stack({pupil_size, derivative, running}, 1);
+  scan.pupil_center = 1.5 * slow_walk(n, 2, 0.9, gen);
+  const double k_run = 0.25 + 0.1 * static_cast<double>(animal);
+  const double k_pupil = 0.2;
+  return torch::exp(k_run * (running - running.mean()) / running.std() +
+                    k_pupil * state.select(1, 0));
+}
+
 // The gate across the scans' populations (each its own neurons) and the
 // first one's descriptors, on the first images, noise-free, without gain.
 void report_populations(const std::vector<V1Population>& populations, const torch::Tensor& pool,
@@ -123,15 +141,7 @@ std::vector<std::string> simulate_scans(const torch::Tensor& images, const ScanS
                                                                   : "train");
       }
 
-      // Behaviour: pupil size and running speed drift slowly; the pupil
-      // centre wanders by a pixel or two.
-      const torch::Tensor state = slow_walk(n, 2, 0.95, gen);
-      const torch::Tensor pupil_size = 5.0 + state.select(1, 0);
-      const torch::Tensor derivative =
-          torch::cat({torch::zeros({1}), pupil_size.slice(0, 1) - pupil_size.slice(0, 0, -1)});
-      const torch::Tensor running = torch::softplus(2.0 * state.select(1, 1));
-      scan.behavior = torch::stack({pupil_size, derivative, running}, 1);
-      scan.pupil_center = 1.5 * slow_walk(n, 2, 0.9, gen);
+      const torch::Tensor gain = simulate_behaviour(scan, n, animal, gen);
 
       // The image each trial put on the receptive fields: shifted with the eye.
       torch::Tensor shown = pool.index_select(0, scan.frame_image_id);
@@ -140,11 +150,6 @@ std::vector<std::string> simulate_scans(const torch::Tensor& images, const ScanS
         shown[t] =
             shown[t].roll({shift[t][1].item<int64_t>(), shift[t][0].item<int64_t>()}, {1, 2});
       }
-      // Animals differ in how strongly running and arousal raise the gain.
-      const double k_run = 0.25 + 0.1 * static_cast<double>(animal);
-      const double k_pupil = 0.2;
-      const torch::Tensor gain = torch::exp(k_run * (running - running.mean()) / running.std() +
-                                            k_pupil * state.select(1, 0));
       const torch::Tensor truth = population.rates(shown) * gain.unsqueeze(1);
       scan.responses = population.trial(truth, scan_seed + 7);
       scan.images = pool.index_select(0, scan.frame_image_id) * 255.0;
