@@ -27,6 +27,18 @@ double correlation(const torch::Tensor& a, const torch::Tensor& b) {
   return (x.dot(y) / (x.norm() * y.norm())).item<double>();
 }
 
+// What simulated the scan whose truth is at `truth_path` (the simulator.txt
+// beside it, for the targets' provenance); "" for real recordings.
+std::string simulator_description(const std::string& truth_path) {
+  const std::filesystem::path file =
+      std::filesystem::path(truth_path).parent_path() / "simulator.txt";
+  if (!std::filesystem::exists(file)) return "";
+  std::ifstream in(file);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return "simulated recordings (" + file.string() + "):\n" + text.str();
+}
+
 double upper_correlation(const torch::Tensor& s1, const torch::Tensor& s2) {
   const torch::Tensor upper = torch::ones_like(s1, torch::kBool).triu(1);
   return correlation(s1.masked_select(upper), s2.masked_select(upper));
@@ -172,14 +184,7 @@ NeuralTargets neural_targets(const std::vector<std::string>& scan_dirs,
 
     const std::string truth_path = truth_file(dir, options.truth_dir);
     report.truth_files.push_back(truth_path);
-    const std::filesystem::path simulator_file =
-        std::filesystem::path(truth_path).parent_path() / "simulator.txt";
-    if (simulator.empty() && std::filesystem::exists(simulator_file)) {
-      std::ifstream in(simulator_file);
-      std::ostringstream text;
-      text << in.rdbuf();
-      simulator = "simulated recordings (" + simulator_file.string() + "):\n" + text.str();
-    }
+    if (simulator.empty()) simulator = simulator_description(truth_path);
     torch::Tensor truth = read_truth(raw, truth_path);
     if (truth.defined() && recorded_units) truth = truth * unit.to(truth.dtype());
     if (truth.defined()) {
