@@ -136,7 +136,7 @@ options:
                         once (default 5000, plus 100 oracle)
   --neurons N           simulate-v1: model neurons (default 8000: the paper's target pools 8
                         scans; 1000 with --physiology legacy); neural simulate: per scan
-                        (default 1000)
+                        (default 2000: 4 scans pool 8000; 1000 with --physiology legacy)
   --scans N             neural simulate: scans per animal (default 2, from 2 animals)
   --seed N              simulate-v1, neural simulate, neural fit: seed (default 0)
   --core NAME           neural fit: paper_cnn (default), rotation_equivariant or regular_cnn

@@ -19,6 +19,7 @@
 #include "neural/simulated_scans.h"
 #include "neural/simulated_v1.h"
 #include "neural/synthetic_scenes.h"
+#include "neural/v1_descriptors.h"
 #include "runtime/runtime.h"
 
 namespace neuroreg {
@@ -113,11 +114,11 @@ int simulate_v1_command(const NeuralArgs& args, const Registry& registry, std::o
   }
   V1Settings settings;
   settings.physiology = parse_physiology(args.physiology);  // before any work
-  // The paper's target pools 8 scans (Li et al. 2019: "similarity matrices averaged over 8 scans"):
-  // by default 8 × the 1000 neurons `neural simulate` gives a scan. Legacy
-  // keeps the earlier default, 1000, so it reproduces the earlier target.
+  // The paper's target pools 8 scans (Li et al. 2019: "similarity matrices
+  // averaged over 8 scans"); the mouse default is a pool the gate passes.
+  // Legacy keeps the earlier default, 1000, so it reproduces the earlier target.
   const bool legacy = settings.physiology == V1Physiology::kLegacy;
-  settings.neurons = args.neurons_set || legacy ? args.neurons : 8 * args.neurons;
+  settings.neurons = args.neurons_set || legacy ? args.neurons : kMouseTargetNeurons;
   settings.seed = static_cast<uint64_t>(args.seed);
   configure_threads(args.threads);
   std::string source;
@@ -138,7 +139,9 @@ int simulate_command(const NeuralArgs& args, const Registry& registry, std::ostr
   sim.v1.physiology = parse_physiology(args.physiology);  // before any work
   sim.unique_images = args.stimuli;
   sim.scans_per_animal = args.scans;
-  sim.v1.neurons = args.neurons;
+  // Legacy keeps the earlier 1000 per scan, so it reproduces the earlier scans.
+  const bool legacy = sim.v1.physiology == V1Physiology::kLegacy;
+  sim.v1.neurons = args.neurons_set || legacy ? args.neurons : kMouseScanNeurons;
   sim.v1.seed = static_cast<uint64_t>(args.seed);
   configure_threads(args.threads);
   const auto start = std::chrono::steady_clock::now();

@@ -46,40 +46,56 @@ torch::Tensor simulate_behaviour(Scan& scan, int64_t n, int64_t animal, at::Gene
                     k_pupil * state.select(1, 0));
 }
 
-// The gate across the scans' populations (each its own neurons) and the
-// first one's descriptors, on the first images, noise-free, without gain.
+// A population's embeddings (Eq. 1-2 weighting) of the probe images,
+// noise-free and without gain.
+torch::Tensor probe_embeddings(const V1Population& population, const torch::Tensor& probe) {
+  const torch::Tensor rates = population.rates(probe);
+  return data_embeddings(rates, target_weights(population, rates));
+}
+
+// The gate speaks for what `neural target` builds: the similarity summed over
+// every scan. Concatenating the scans' embeddings gives that sum (e e^T =
+// sum_k e_k e_k^T), so the pooled target of these scans is set against that
+// of as many independent scans (other neurons, same settings). The scans one
+// by one are reported too: a real scan of a few thousand neurons gives a
+// noisier target than the pool, which is why the paper averages eight.
 void report_populations(const std::vector<V1Population>& populations, const torch::Tensor& pool,
                         std::ostream& log) {
   const int64_t m = std::min<int64_t>(pool.size(0), kDescriptorStimuli);
   const torch::Tensor probe = pool.slice(0, 0, m);
-  std::vector<torch::Tensor> embeddings;
+  std::vector<torch::Tensor> embeddings, independent;
   for (const V1Population& population : populations) {
-    const torch::Tensor rates = population.rates(probe);
-    embeddings.push_back(data_embeddings(rates, target_weights(population, rates)));
+    embeddings.push_back(probe_embeddings(population, probe));
+    V1Settings other = population.settings();
+    other.seed += 7919;  // scan seeds step by 1 and 100: no collision with another scan
+    independent.push_back(probe_embeddings(V1Population(other), probe));
   }
   const V1Physiology physiology = populations.front().settings().physiology;
   log << format_descriptors(
       describe_population(populations.front(), probe, populations.front().settings().seed + 2));
-  if (embeddings.size() < 2) {
-    log << "gate: needs 2 scans (independent populations); 1 simulated\n";
-    return;
-  }
-  double lowest = 1, sum = 0;
-  int pairs = 0;
-  for (size_t a = 0; a < embeddings.size(); ++a) {
-    for (size_t b = a + 1; b < embeddings.size(); ++b) {
-      const double r = offdiagonal_correlation(embeddings[a], embeddings[b]);
-      lowest = std::min(lowest, r);
-      sum += r;
-      ++pairs;
+  if (embeddings.size() >= 2) {
+    double lowest = 1, sum = 0;
+    int pairs = 0;
+    for (size_t a = 0; a < embeddings.size(); ++a) {
+      for (size_t b = a + 1; b < embeddings.size(); ++b) {
+        const double r = offdiagonal_correlation(embeddings[a], embeddings[b]);
+        lowest = std::min(lowest, r);
+        sum += r;
+        ++pairs;
+      }
     }
+    log << absl::StrFormat(
+        "scans one by one: r = %.3f between the least similar of %d scan pairs' model targets "
+        "(mean r %.3f); each scan's %d neurons alone would give a noisier target than the pool\n",
+        lowest, pairs, sum / pairs, populations.front().settings().neurons);
   }
-  log << format_gate(
-      lowest, physiology, m,
-      absl::StrFormat("the least similar of %d scan pairs (mean r %.3f)", pairs, sum / pairs));
-  if (physiology == V1Physiology::kMouse && lowest < kGateThreshold) {
-    log << "warning: the scans' populations fail the gate: a target from them depends on which "
-           "neurons were drawn\n";
+  const double pooled = offdiagonal_correlation(torch::cat(embeddings, 1), torch::cat(independent, 1));
+  log << format_gate(pooled, physiology, m,
+                     absl::StrFormat("the pooled model targets of these %d scans and of %d independent ones",
+                                     embeddings.size(), independent.size()));
+  if (physiology == V1Physiology::kMouse && pooled < kGateThreshold) {
+    log << "warning: the pooled target fails the gate: it depends on which neurons were drawn "
+           "(simulate more neurons per scan, --neurons, or more scans, --scans)\n";
   }
 }
 

@@ -185,7 +185,7 @@ void write_simulated_v1_targets(const V1Population& population, const torch::Ten
   const double gate = offdiagonal_correlation(
       probe_target(population), probe_target(V1Population(independent_population(s))));
   const V1Descriptors descriptors = describe_population(population, probe, s.seed + 2);
-  const std::string gate_text = format_gate(gate, s.physiology, m, "two independent populations");
+  const std::string gate_text = format_gate(gate, s.physiology, m, "two independent populations' model targets");
   log << format_descriptors(descriptors) << gate_text << std::flush;
   if (s.physiology == V1Physiology::kMouse && gate < kGateThreshold) {
     throw std::runtime_error(absl::StrFormat(

@@ -96,7 +96,7 @@ std::string format_descriptors(const V1Descriptors& d) {
 std::string format_gate(double r, V1Physiology physiology, int64_t stimuli,
                         const std::string& between) {
   const bool pass = r >= kGateThreshold;
-  return absl::StrFormat("gate: r = %.3f between %s' model targets on %d stimuli (>= %.2f: %s%s)\n",
+  return absl::StrFormat("gate: r = %.3f between %s on %d stimuli (>= %.2f: %s%s)\n",
                          r, between, stimuli, kGateThreshold, pass ? "pass" : "FAIL",
                          physiology == V1Physiology::kLegacy ? ", not enforced for legacy" : "");
 }

@@ -31,6 +31,11 @@ namespace neuroreg {
 constexpr double kGateThreshold = 0.85;
 /// Descriptors and the gate are measured on up to this many stimuli.
 constexpr int64_t kDescriptorStimuli = 1000;
+/// Mouse-physiology defaults: a target from 8000 neurons passes the gate
+/// (r = 0.885 for `target simulate-v1`, 0.887 pooled over `neural
+/// simulate`'s 2 animals × 2 scans × 2000); 1000 neurons do not.
+constexpr int64_t kMouseTargetNeurons = 8000;
+constexpr int64_t kMouseScanNeurons = 2000;
 
 /// Eq. 1 for noise-free Poisson rates N×A: w_a = σ_a/η_a with σ_a² = Var_i
 /// of the rate (unbiased) and η_a² = mean_i of the trial variance, which for

@@ -201,6 +201,12 @@ TEST(NeuralCommands, SimulateReportsTheGateAcrossScansAndTheTargetsSayHowTheyWer
       << err;
   EXPECT_NE(out.find("gate: r = "), std::string::npos) << out;
   EXPECT_NE(out.find("of 1 scan pairs"), std::string::npos) << out;  // 2 animals × 1 scan
+  // The gate judges what `neural target` builds: the pool of both scans.
+  EXPECT_NE(out.find("between the pooled model targets of these 2 scans and of 2 independent ones"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("FAIL)\nwarning: the pooled target fails the gate"), std::string::npos)
+      << out;  // 80 neurons in all are far too few
   EXPECT_NE(out.find("stability r(S_clean, S_noisy)"), std::string::npos) << out;
   ASSERT_EQ(cli({"neural", "target", "--out", dir.file("t"), dir.file("rec/animal1-scan1"),
                  dir.file("rec/animal2-scan1")},
