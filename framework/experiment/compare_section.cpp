@@ -2,6 +2,7 @@
 
 #include <absl/strings/str_join.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <sstream>
 #include <stdexcept>
@@ -14,14 +15,16 @@ namespace fs = std::filesystem;
 std::vector<sdk::OptionSpec> compare_section_options() {
   return sdk::OptionList()
       .add_string("baseline", "",
-                  "the [[regularizer]] label every other group is compared with (paired "
+                  "the [[regularizer]] label, or one group of it (e.g. neural_model-alpha2 "
+                  "in an alpha sweep), every other group is compared with (paired "
                   "differences in differences.csv); \"\" = the one whose plugin is `none`")
       .specs();
 }
 
 absl::StatusOr<Baseline> resolve_compare_section(
     const toml::table& table, const std::string& file,
-    const std::vector<std::pair<std::string, std::string>>& regularizers) {
+    const std::vector<std::pair<std::string, std::string>>& regularizers,
+    const std::vector<std::string>& groups) {
   auto options = resolve_options(table, compare_section_options(), file, "[compare]");
   if (!options.ok()) return options.status();
   const std::string label = options->get_string("baseline");
@@ -31,6 +34,11 @@ absl::StatusOr<Baseline> resolve_compare_section(
     if (l == label) return Baseline{label, ""};
     labels.push_back(l);
   }
+  std::vector<std::string> other_groups;  // groups that are more than a label
+  for (const std::string& g : groups) {
+    if (g == label) return Baseline{label, ""};
+    if (std::find(labels.begin(), labels.end(), g) == labels.end()) other_groups.push_back(g);
+  }
   // The key's position: a copied table (load_grid takes [compare] out of the
   // config) keeps its keys' positions but not its values'.
   std::string where = file + ": ";
@@ -38,7 +46,8 @@ absl::StatusOr<Baseline> resolve_compare_section(
     if (key.str() == "baseline") where = position(file, key.source());
   }
   return absl::InvalidArgumentError(where + "[compare] baseline '" + label +
-      "' is no [[regularizer]] label; labels: " + absl::StrJoin(labels, ", "));
+      "' is no [[regularizer]] label; labels: " + absl::StrJoin(labels, ", ") +
+      (other_groups.empty() ? "" : "; groups: " + absl::StrJoin(other_groups, ", ")));
 }
 
 std::string compare_settings_toml(const Baseline& baseline) {

@@ -25,13 +25,16 @@ namespace neuroreg {
 std::vector<sdk::OptionSpec> compare_section_options();
 
 /// The baseline of a [compare] table (overrides already applied): its
-/// `baseline` label, which must be one of `regularizers` (label, plugin name),
-/// or by default the one `none` (default_baseline). Unknown keys and a label
-/// that is no [[regularizer]]'s are errors naming file:line:col, the value
-/// and the labels there are.
+/// `baseline`, which must be one of `regularizers` (label, plugin name) or
+/// one of the grid's `groups` (a label with its [[regularizer]] axes, e.g.
+/// "neural_model-alpha2" in an α sweep: the other α are then compared with
+/// that one), or by default the one `none` (default_baseline). Unknown keys
+/// and a value that is neither are errors naming file:line:col, the value
+/// and the labels and groups there are.
 absl::StatusOr<Baseline> resolve_compare_section(
     const toml::table& table, const std::string& file,
-    const std::vector<std::pair<std::string, std::string>>& regularizers);
+    const std::vector<std::pair<std::string, std::string>>& regularizers,
+    const std::vector<std::string>& groups);
 
 /// The file a comparison folder keeps its [compare] settings in, for
 /// `neuroreg show`.

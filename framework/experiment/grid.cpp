@@ -347,8 +347,6 @@ absl::StatusOr<Grid> load_grid(const std::string& path, const std::vector<std::s
   std::vector<std::pair<std::string, std::string>> regularizers;
   for (const ComponentConfig& r : checked->regularizers)
     regularizers.emplace_back(r.options.get_string("label"), r.name);
-  auto baseline = resolve_compare_section(compare, path, regularizers);
-  if (!baseline.ok()) return baseline.status();
   for (const Axis& axis : axes) {
     if (!axis.selector.empty() &&
         std::find(labels.begin(), labels.end(), axis.selector) == labels.end()) {
@@ -382,7 +380,6 @@ absl::StatusOr<Grid> load_grid(const std::string& path, const std::vector<std::s
 
   Grid grid;
   grid.path = path;
-  grid.baseline = *std::move(baseline);
   for (const Axis* a : varying) grid.axis_paths.push_back(a->path);
 
   const Axis* seed_axis = nullptr;
@@ -452,6 +449,14 @@ absl::StatusOr<Grid> load_grid(const std::string& path, const std::vector<std::s
       }
     }
   }
+  // The baseline may name a group, so it is resolved once the cells exist.
+  std::vector<std::string> groups;
+  for (const GridCell& c : grid.cells) {
+    if (std::find(groups.begin(), groups.end(), c.group) == groups.end()) groups.push_back(c.group);
+  }
+  auto baseline = resolve_compare_section(compare, path, regularizers, groups);
+  if (!baseline.ok()) return baseline.status();
+  grid.baseline = *std::move(baseline);
   // Overrides may move it; no axis varies it, so every cell agrees.
   const sdk::Options& run = grid.cells.front().config.run;
   if (std::string why = folder_name_problem(run.get_string("name")); !why.empty()) {

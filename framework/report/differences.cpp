@@ -94,7 +94,7 @@ Differences paired_differences(const std::vector<CellResult>& cells, const Basel
   std::vector<std::string> groups;
   std::map<std::string, std::vector<std::size_t>> members;
   for (std::size_t i = 0; i < cells.size(); ++i) {
-    if (label_of(cells[i]) == baseline.label) {
+    if (label_of(cells[i]) == baseline.label || cells[i].group == baseline.label) {
       partner_of.emplace(std::make_pair(pairing_key(cells[i]), cells[i].seed), i);
       continue;
     }

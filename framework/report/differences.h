@@ -34,7 +34,7 @@ namespace neuroreg {
 
 /// The group every other group is compared with, by its regularizer label.
 struct Baseline {
-  std::string label;   ///< the baseline [[regularizer]]'s label; empty: none
+  std::string label;   ///< the baseline [[regularizer]]'s label or group; empty: none
   std::string reason;  ///< why there is none; empty when there is one
 };
 

@@ -203,6 +203,21 @@ TEST(CompareSection, BaselineKeyAndOverridePickALabel) {
   EXPECT_EQ(overridden->baseline.label, "none");
 }
 
+TEST(CompareSection, TheBaselineMayBeOneGroupOfALabel) {
+  testing::TempDir dir;
+  const std::string sweep = "\n[grid]\n\"regularizer[pixel].alpha\" = [2, 8]\n";
+  auto group = load(dir, sweep, {"compare.baseline=pixel-alpha2"}).grid;
+  ASSERT_TRUE(group.ok()) << group.status();
+  EXPECT_EQ(group->baseline.label, "pixel-alpha2");
+  auto unknown = load(dir, sweep, {"compare.baseline=pixel-alpha4"}).grid;
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(std::string(unknown.status().message())
+                .find("'pixel-alpha4' is no [[regularizer]] label; labels: none, pixel; groups: "
+                      "pixel-alpha2, pixel-alpha8"),
+            std::string::npos)
+      << unknown.status();
+}
+
 TEST(CompareSection, WithoutANoneRegularizerThereIsNoBaselineAndTheReasonSaysWhy) {
   testing::TempDir dir;
   std::string base = kBase;

@@ -128,6 +128,27 @@ TEST(Differences, WithoutABaselineThereAreNoRowsAndTheReasonIsSaid) {
   EXPECT_EQ(differences_csv(ds).find("\r\n") + 2, differences_csv(ds).size());  // header only
 }
 
+TEST(Differences, ABaselineGroupComparesTheOtherValuesOfItsOwnAxisWithIt) {
+  // Baseline pixel-alpha8 (one group of the label pixel): none and
+  // pixel-alpha2 are compared with it. clean, none − pixel-alpha8 per seed:
+  // .88−.90, .89−.92, .93−.94 = −.02 −.03 −.01 (mean −.02); pixel-alpha2 has
+  // seed 1 only: .91 − .90 = .01, and pixel-alpha8's seeds 2 and 3 count as
+  // its unpaired partners.
+  const auto ds = paired_differences(example_cells(), Baseline{"pixel-alpha8", ""});
+  EXPECT_EQ(ds.compared_groups, 2);
+  const Difference* none = find(ds, "none, \"plain\"", "clean");
+  const Difference* alpha2 = find(ds, "pixel-alpha2", "clean");
+  ASSERT_TRUE(none && alpha2);
+  EXPECT_EQ(none->baseline, "pixel-alpha8");
+  EXPECT_EQ(alpha2->baseline, "pixel-alpha8");
+  EXPECT_NEAR(none->stats.mean, -0.02, 1e-12);
+  EXPECT_EQ(none->stats.n, 3);
+  EXPECT_NEAR(alpha2->stats.mean, 0.01, 1e-12);
+  EXPECT_EQ(alpha2->stats.n, 1);
+  EXPECT_EQ(alpha2->unpaired, 2);
+  for (const Difference& d : ds.rows) EXPECT_NE(d.group, "pixel-alpha8") << d.metric;
+}
+
 TEST(Differences, AnExtraGridAxisPairsWithinItsValue) {
   // none and pixel at train.epochs 3 and 4, seeds 1 and 2; clean:
   //   none-epochs3 .50 .52   none-epochs4 .70 .72
