@@ -242,8 +242,11 @@ TEST(DataParallel, WhenAProcessDiesTheOtherFailsSayingSo) {
     return std::vector<std::string>{"WORLD_SIZE=2", std::string("RANK=") + rank,
                                     "MASTER_ADDR=127.0.0.1", "MASTER_PORT=" + port};
   };
+  // Its own output folder: a run left behind by another test (or an earlier,
+  // interrupted one) must not hold this run's lock.
   const std::vector<std::string> args = {"train", config, "train.epochs=100000",
-                                         "dataset.train_size=240"};
+                                         "dataset.train_size=240",
+                                         "run.output_dir=" + dir.file("runs")};
   const pid_t rank0 = start(args, env("0"), dir.file("rank0.log"));
   const pid_t rank1 = start(args, env("1"), dir.file("rank1.log"));
   // Once training runs (rank 0 has logged an epoch), rank 1 dies.
