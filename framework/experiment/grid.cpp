@@ -226,6 +226,15 @@ std::map<std::string, std::string> short_names(const std::vector<const Axis*>& a
   return names;
 }
 
+// The cells' groups, each once, in the order of their first cell.
+std::vector<std::string> group_names(const std::vector<GridCell>& cells) {
+  std::vector<std::string> groups;
+  for (const GridCell& c : cells) {
+    if (std::find(groups.begin(), groups.end(), c.group) == groups.end()) groups.push_back(c.group);
+  }
+  return groups;
+}
+
 // What a cell trains: the [eval] section is left out, so a changed evaluation
 // re-evaluates the trained model instead of training it again.
 std::string training_toml(RunConfig config) {
@@ -450,11 +459,7 @@ absl::StatusOr<Grid> load_grid(const std::string& path, const std::vector<std::s
     }
   }
   // The baseline may name a group, so it is resolved once the cells exist.
-  std::vector<std::string> groups;
-  for (const GridCell& c : grid.cells) {
-    if (std::find(groups.begin(), groups.end(), c.group) == groups.end()) groups.push_back(c.group);
-  }
-  auto baseline = resolve_compare_section(compare, path, regularizers, groups);
+  auto baseline = resolve_compare_section(compare, path, regularizers, group_names(grid.cells));
   if (!baseline.ok()) return baseline.status();
   grid.baseline = *std::move(baseline);
   // Overrides may move it; no axis varies it, so every cell agrees.
