@@ -1,6 +1,6 @@
 // load_grid: a run config (TOML) with its optional [grid], expanded and every
 // cell validated against the built-in plugins' declared options.
-#include "experiment/grid.h"
+#include "grid/grid.h"
 #include "fuzz_registry.h"
 #include "fuzz_support.h"
 

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "config/run_config.h"
-#include "experiment/comparison.h"
+#include "launch/comparison.h"
 #include "plugin_host/registry.h"
 
 namespace neuroreg {

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "experiment/comparison.h"
+#include "launch/comparison.h"
 #include "plugin_host/plugin_loader.h"
 
 namespace neuroreg {

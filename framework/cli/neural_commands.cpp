@@ -9,7 +9,7 @@
 #include <cmath>
 #include <filesystem>
 
-#include "bench/neural_bench.h"
+#include "neural/neural_bench.h"
 #include "data/task_data.h"
 #include "neural/fit.h"
 #include "neural/neural_report.h"

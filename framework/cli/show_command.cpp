@@ -4,8 +4,8 @@
 
 #include <filesystem>
 
-#include "experiment/compare_section.h"
-#include "experiment/comparison.h"
+#include "grid/compare_section.h"
+#include "launch/comparison.h"
 #include "record/record_io.h"
 #include "report/comparison_report.h"
 

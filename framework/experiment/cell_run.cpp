@@ -8,13 +8,13 @@
 #include <filesystem>
 #include <fstream>
 
-#include "eval/noise_eval.h"
+#include "robustness/noise_eval.h"
 #include "experiment/run_folder.h"
 #include "experiment/run_robustness.h"
 #include "experiment/trained_model.h"
 #include "record/record_io.h"
 #include "record/tensorboard_writer.h"
-#include "record/training_events.h"
+#include "train/training_events.h"
 #include "robustness/robustness_report.h"
 #include "runtime/runtime.h"
 #include "runtime/stop_signals.h"

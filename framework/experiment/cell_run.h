@@ -10,7 +10,7 @@
 
 #include "data/task_data.h"
 #include "distributed/data_parallel.h"
-#include "experiment/grid.h"
+#include "grid/grid.h"
 #include "experiment/progress.h"
 #include "plugin_host/plugin_loader.h"
 #include "report/cell_result.h"

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "experiment/grid.h"
+#include "grid/grid.h"
 #include "plugin_host/registry.h"
 
 namespace neuroreg {

@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "report/gnuplot.h"
-#include "report/pictures.h"
+#include "render/gnuplot.h"
+#include "neural/pictures.h"
 
 namespace neuroreg {
 namespace {

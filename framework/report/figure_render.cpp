@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "report/gnuplot.h"
+#include "render/gnuplot.h"
 
 namespace neuroreg {
 namespace {

@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "report/csv.h"
-#include "report/gnuplot.h"
+#include "render/gnuplot.h"
 
 namespace neuroreg {
 namespace {

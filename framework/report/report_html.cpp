@@ -1,6 +1,7 @@
 #include <absl/strings/str_format.h>
 
 #include "report/report_pages.h"
+#include "render/markup.h"
 
 namespace neuroreg {
 namespace {
@@ -23,29 +24,29 @@ pre { background: #f7f7f7; padding: 0.6em; overflow-x: auto; font-size: 0.85em; 
 )";
 
 std::string figure_html(const RenderedFigure& f, std::size_t index) {
-  std::string out = "<figure id=\"" + html_escape(f.spec.name) + "\">\n<h3>" +
-                    html_escape(f.spec.title) + "</h3>\n";
+  std::string out = "<figure id=\"" + escape_markup(f.spec.name) + "\">\n<h3>" +
+                    escape_markup(f.spec.title) + "</h3>\n";
   if (f.problem.empty()) {
     out += inline_svg(f.svg, absl::StrFormat("f%d-", index)) + "\n";
   } else {
-    out += "<p class=\"missing\">Figure " + html_escape(f.spec.name) + " " +
-           html_escape(f.problem) + "</p>\n";
+    out += "<p class=\"missing\">Figure " + escape_markup(f.spec.name) + " " +
+           escape_markup(f.problem) + "</p>\n";
   }
-  return out + "<figcaption>" + html_escape(f.spec.caption) + "</figcaption>\n</figure>\n";
+  return out + "<figcaption>" + escape_markup(f.spec.caption) + "</figcaption>\n</figure>\n";
 }
 
 std::string cell_html(const CellResult& cell) {
   std::string grid;
   for (const auto& [axis, value] : cell.axes)
     grid += (grid.empty() ? "" : ", ") + axis + "=" + value;
-  std::string out = "<details>\n<summary>" + html_escape(cell.id) + " — group " +
-                    html_escape(cell.group) + ", seed " + std::to_string(cell.seed) +
-                    (grid.empty() ? "" : ", " + html_escape(grid)) + "</summary>\n";
+  std::string out = "<details>\n<summary>" + escape_markup(cell.id) + " — group " +
+                    escape_markup(cell.group) + ", seed " + std::to_string(cell.seed) +
+                    (grid.empty() ? "" : ", " + escape_markup(grid)) + "</summary>\n";
   out += "<p>Training config (effective, defaults filled in):</p>\n<pre>" +
-         html_escape(cell.run.effective_config()) + "</pre>\n";
+         escape_markup(cell.run.effective_config()) + "</pre>\n";
   for (const auto& r : cell.robustness) {
     if (r.effective_eval_config().empty()) continue;
-    out += "<p>Robustness evaluation config:</p>\n<pre>" + html_escape(r.effective_eval_config()) +
+    out += "<p>Robustness evaluation config:</p>\n<pre>" + escape_markup(r.effective_eval_config()) +
            "</pre>\n";
   }
   return out + "</details>\n";
@@ -55,8 +56,8 @@ std::string cell_html(const CellResult& cell) {
 
 std::string report_html(const ReportContent& c) {
   std::string out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
-  out += "<title>" + html_escape(c.title) + "</title>\n<style>" + kStyle + "</style>\n";
-  out += "</head>\n<body>\n<h1>" + html_escape(c.title) + "</h1>\n";
+  out += "<title>" + escape_markup(c.title) + "</title>\n<style>" + kStyle + "</style>\n";
+  out += "</head>\n<body>\n<h1>" + escape_markup(c.title) + "</h1>\n";
   out += absl::StrFormat(
       "<p>%d cells in %d groups. Accuracies in percent; each entry is the mean ± SEM over a "
       "group's seeds. Every value per cell is in summary.csv, per group in groups.csv, the "
@@ -66,10 +67,10 @@ std::string report_html(const ReportContent& c) {
   for (const auto& t : c.tables) out += table_html(t);
   out += "<h2>Claims: differences to the baseline</h2>\n";
   if (c.differences.baseline.label.empty()) {
-    out += "<p>No claims: " + html_escape(c.differences.baseline.reason) + ".</p>\n";
+    out += "<p>No claims: " + escape_markup(c.differences.baseline.reason) + ".</p>\n";
   } else {
-    out += "<p>Baseline: '" + html_escape(c.differences.baseline.label) + "'. " +
-           html_escape(c.evaluation_images) + "</p>\n";
+    out += "<p>Baseline: '" + escape_markup(c.differences.baseline.label) + "'. " +
+           escape_markup(c.evaluation_images) + "</p>\n";
     out += table_html(c.differences_table);
   }
   if (!c.figures.empty()) out += "<h2>Figures</h2>\n";

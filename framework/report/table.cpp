@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "render/markup.h"
+
 namespace neuroreg {
 namespace {
 
@@ -40,33 +42,6 @@ std::string number(double value, int precision, bool significant) {
 }
 
 }  // namespace
-
-std::string html_escape(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string format_mean_sem(const Summary* s, double scale, int precision, bool significant) {
   if (s == nullptr || (s->n == 0 && s->excluded == 0)) return "—";
@@ -125,17 +100,17 @@ std::string table_markdown(const Table& table) {
 
 std::string table_html(const Table& table) {
   std::string out = "<table>\n";
-  if (!table.title.empty()) out += "<caption>" + html_escape(table.title) + "</caption>\n";
+  if (!table.title.empty()) out += "<caption>" + escape_markup(table.title) + "</caption>\n";
   out += "<thead><tr>";
-  for (const auto& cell : table.header) out += "<th>" + html_escape(cell) + "</th>";
+  for (const auto& cell : table.header) out += "<th>" + escape_markup(cell) + "</th>";
   out += "</tr></thead>\n<tbody>\n";
   for (const auto& row : table.rows) {
     out += "<tr>";
-    for (const auto& cell : row) out += "<td>" + html_escape(cell) + "</td>";
+    for (const auto& cell : row) out += "<td>" + escape_markup(cell) + "</td>";
     out += "</tr>\n";
   }
   out += "</tbody>\n</table>\n";
-  if (!table.note.empty()) out += "<p class=\"note\">" + html_escape(table.note) + "</p>\n";
+  if (!table.note.empty()) out += "<p class=\"note\">" + escape_markup(table.note) + "</p>\n";
   return out;
 }
 

@@ -32,7 +32,4 @@ std::string table_html(const Table& table);
 std::string format_mean_sem(const Summary* summary, double scale, int precision,
                             bool significant = false);
 
-/// &, <, >, " and ' as entities.
-std::string html_escape(const std::string& text);
-
 }  // namespace neuroreg

@@ -10,8 +10,8 @@
 #include <map>
 #include <numeric>
 
-#include "eval/corruptions.h"
-#include "eval/noise_eval.h"
+#include "robustness/corruptions.h"
+#include "robustness/noise_eval.h"
 #include "robustness/adversarial_check.h"
 #include "robustness/epsilon_search.h"
 #include "robustness/model_view.h"

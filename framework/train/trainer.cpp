@@ -11,7 +11,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "eval/noise_eval.h"
+#include "robustness/noise_eval.h"
 #include "record/record_io.h"
 #include "runtime/stop_signals.h"
 

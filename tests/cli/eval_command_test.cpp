@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "experiment/comparison.h"
+#include "launch/comparison.h"
 #include "experiment/trained_model.h"
 #include "robustness/robustness_report.h"
 #include "support/builtin_plugins.h"

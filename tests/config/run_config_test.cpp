@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "experiment/grid.h"
+#include "grid/grid.h"
 #include "robustness/eval_config.h"
 #include "support/builtin_plugins.h"
 

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "record/training_events.h"
+#include "train/training_events.h"
 #include "support/builtin_plugins.h"
 #include "train/trainer.h"
 

@@ -10,7 +10,7 @@
 #include <map>
 #include <sstream>
 
-#include "report/gnuplot.h"
+#include "render/gnuplot.h"
 #include "report/report_fixtures.h"
 #include "report/report_tools.h"
 #include "support/builtin_plugins.h"

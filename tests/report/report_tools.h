@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "report/gnuplot.h"
+#include "render/gnuplot.h"
 
 namespace neuroreg::testing {
 

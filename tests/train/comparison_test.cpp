@@ -1,4 +1,4 @@
-#include "experiment/comparison.h"
+#include "launch/comparison.h"
 
 #include <gtest/gtest.h>
 #include <neuroreg/sdk/version.h>
@@ -9,7 +9,7 @@
 #include <iterator>
 #include <sstream>
 
-#include "experiment/comparison.h"
+#include "launch/comparison.h"
 #include "record/record_io.h"
 #include "support/builtin_plugins.h"
 #include "support/cli_runner.h"

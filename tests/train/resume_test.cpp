@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "cli/cli.h"
-#include "experiment/comparison.h"
+#include "launch/comparison.h"
 #include "record/record_io.h"
 #include "support/builtin_plugins.h"
 

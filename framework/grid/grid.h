@@ -44,7 +44,7 @@ struct Grid {
   std::string run_dir;                  ///< output_dir/name: the comparison folder
   std::vector<std::string> axis_paths;  ///< paths with more than one value, sorted; run.seed last
   std::vector<GridCell> cells;
-  /// From [compare] (experiment/compare_section.h): the group the others are
+  /// From [compare] (grid/compare_section.h): the group the others are
   /// compared with, or why there is none. No part of any cell's identity.
   Baseline baseline;
 };

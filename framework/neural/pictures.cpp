@@ -1,4 +1,4 @@
-#include "report/pictures.h"
+#include "neural/pictures.h"
 
 #include <neuroreg/sdk/atomic_file.h>
 
@@ -8,7 +8,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "report/gnuplot.h"
+#include "render/gnuplot.h"
+#include "render/markup.h"
 
 namespace neuroreg {
 namespace {
@@ -178,35 +179,6 @@ std::string fixed(double value, int decimals) {
   return std::string(buffer, end);
 }
 
-// Text and attribute values; XML 1.0 has no way to write most control
-// characters, so they are dropped.
-std::string escape_xml(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\n' || c == '\r') out += c;
-    }
-  }
-  return out;
-}
-
 // Characters, not bytes, of UTF-8 text: for sizing the legend box.
 std::size_t characters(const std::string& text) {
   return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
@@ -337,11 +309,11 @@ void draw_axes(std::string& svg, const Frame& f, const ScatterAxes& axes) {
   const double centre_x = (f.left + f.right) / 2, centre_y = (f.top + f.bottom) / 2;
   svg += "<text class=\"title\" x=\"" + fixed(centre_x, 1) +
          "\" y=\"22\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\">" +
-         escape_xml(axes.title) + "</text>\n";
+         escape_markup(axes.title) + "</text>\n";
   svg += "<text class=\"x-label\" x=\"" + fixed(centre_x, 1) + "\" y=\"" + fixed(f.bottom + 40, 1) +
-         "\" text-anchor=\"middle\">" + escape_xml(axes.x_label) + "</text>\n";
+         "\" text-anchor=\"middle\">" + escape_markup(axes.x_label) + "</text>\n";
   svg += "<text class=\"y-label\" transform=\"translate(16," + fixed(centre_y, 1) +
-         ") rotate(-90)\" text-anchor=\"middle\">" + escape_xml(axes.y_label) + "</text>\n";
+         ") rotate(-90)\" text-anchor=\"middle\">" + escape_markup(axes.y_label) + "</text>\n";
 }
 
 // The part of y = x inside both ranges, if any.
@@ -499,7 +471,7 @@ void write_scatter_svg(const std::vector<ScatterSeries>& series, const ScatterAx
     labels.push_back(drawn.size() < s.x.size() ? s.name + " (" + std::to_string(drawn.size()) +
                                                      " of " + std::to_string(s.x.size()) + " shown)"
                                                : s.name);
-    svg += "<g class=\"series\" fill=\"" + escape_xml(colours.back()) +
+    svg += "<g class=\"series\" fill=\"" + escape_markup(colours.back()) +
            "\" fill-opacity=\"0.35\" stroke=\"none\" clip-path=\"url(#plot-area)\">\n";
     for (const std::size_t i : drawn) {
       svg += "<circle cx=\"" + fixed(f.px(s.x[i]), 2) + "\" cy=\"" + fixed(f.py(s.y[i]), 2) +
@@ -521,14 +493,14 @@ void write_scatter_svg(const std::vector<ScatterSeries>& series, const ScatterAx
     const double y = y0 + 4 + 16.0 * static_cast<double>(k);
     if (k < colours.size()) {
       svg += "<rect x=\"" + fixed(x0 + 6, 1) + "\" y=\"" + fixed(y + 3, 1) +
-             "\" width=\"10\" height=\"10\" fill=\"" + escape_xml(colours[k]) + "\"/>\n";
+             "\" width=\"10\" height=\"10\" fill=\"" + escape_markup(colours[k]) + "\"/>\n";
     } else {
       svg += "<line x1=\"" + fixed(x0 + 4, 1) + "\" y1=\"" + fixed(y + 8, 1) + "\" x2=\"" +
              fixed(x0 + 18, 1) + "\" y2=\"" + fixed(y + 8, 1) +
              "\" stroke=\"#888888\" stroke-dasharray=\"4 3\"/>\n";
     }
     svg += "<text x=\"" + fixed(x0 + 22, 1) + "\" y=\"" + fixed(y + 12, 1) + "\">" +
-           escape_xml(labels[k]) + "</text>\n";
+           escape_markup(labels[k]) + "</text>\n";
   }
   svg += "</g>\n</svg>\n";
   sdk::write_file_atomically(path, svg);

@@ -1,4 +1,4 @@
-#include "record/training_events.h"
+#include "train/training_events.h"
 
 #include "record/record_io.h"
 #include "train/trainer.h"

@@ -1,4 +1,4 @@
-#include "eval/corruptions.h"
+#include "robustness/corruptions.h"
 
 #include <gtest/gtest.h>
 

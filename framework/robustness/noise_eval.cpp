@@ -1,4 +1,4 @@
-#include "eval/noise_eval.h"
+#include "robustness/noise_eval.h"
 
 #include <torch/torch.h>
 

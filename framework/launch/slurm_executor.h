@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "experiment/comparison.h"
-#include "experiment/grid.h"
+#include "launch/comparison.h"
+#include "grid/grid.h"
 #include "plugin_host/registry.h"
 
 namespace neuroreg {

@@ -1,7 +1,7 @@
 // `compare --executor slurm` without a cluster: the script it would submit,
 // the flags that belong to it, and `--status` from what is on disk. The run
 // against a real Slurm is tests/cluster/slurm_array_test.sh.
-#include "experiment/slurm_executor.h"
+#include "launch/slurm_executor.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>

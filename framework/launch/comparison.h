@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "experiment/cell_run.h"
-#include "experiment/grid.h"
+#include "grid/grid.h"
 #include "report/cell_result.h"
 
 namespace neuroreg {

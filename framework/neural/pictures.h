@@ -13,7 +13,7 @@
 //   write_scatter_svg({{"S_data", x, y_data, ""}, {"S_model", x, y_model, ""}}, axes,
 //                     "fig1d.svg");
 //
-// Heatmaps are drawn by gnuplot (report/gnuplot.h) as SVG; the scatter plot
+// Heatmaps are drawn by gnuplot (render/gnuplot.h) as SVG; the scatter plot
 // is SVG written here, atomically, so it is either the old one or the new one.
 #pragma once
 

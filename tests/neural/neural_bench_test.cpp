@@ -1,5 +1,5 @@
 // `neural bench` on tiny sizes: every part runs and says what it measured.
-#include "bench/neural_bench.h"
+#include "neural/neural_bench.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>

@@ -1,4 +1,4 @@
-#include "experiment/slurm_executor.h"
+#include "launch/slurm_executor.h"
 
 #include <absl/strings/numbers.h>
 #include <absl/strings/str_format.h>

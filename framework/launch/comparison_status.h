@@ -6,7 +6,7 @@
 #include <ostream>
 #include <string>
 
-#include "experiment/grid.h"
+#include "grid/grid.h"
 #include "plugin_host/registry.h"
 
 namespace neuroreg {

@@ -1,4 +1,4 @@
-#include "experiment/comparison.h"
+#include "launch/comparison.h"
 
 #include <absl/strings/numbers.h>
 #include <absl/strings/str_format.h>
@@ -20,7 +20,7 @@
 #include <sstream>
 #include <thread>
 
-#include "experiment/compare_section.h"
+#include "grid/compare_section.h"
 #include "experiment/run_robustness.h"
 #include "record/record_io.h"
 #include "report/comparison_report.h"

@@ -1,4 +1,4 @@
-#include "experiment/comparison_status.h"
+#include "launch/comparison_status.h"
 
 #include <absl/strings/str_format.h>
 #include <absl/strings/str_join.h>
@@ -10,7 +10,7 @@
 
 #include "experiment/cell_run.h"
 #include "experiment/run_folder.h"
-#include "experiment/slurm_executor.h"
+#include "launch/slurm_executor.h"
 
 namespace neuroreg {
 namespace fs = std::filesystem;

@@ -2,7 +2,7 @@
 // planted blocks; heatmaps as gnuplot scripts, and as gnuplot draws them
 // (their embedded PNGs decoded pixel by pixel, their labels read as text);
 // the scatter SVG read back as text.
-#include "report/pictures.h"
+#include "neural/pictures.h"
 
 #include <gtest/gtest.h>
 #include <png.h>

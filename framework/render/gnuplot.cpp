@@ -1,4 +1,4 @@
-#include "report/gnuplot.h"
+#include "render/gnuplot.h"
 
 #include <unistd.h>
 

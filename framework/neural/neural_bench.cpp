@@ -1,4 +1,4 @@
-#include "bench/neural_bench.h"
+#include "neural/neural_bench.h"
 
 #include <absl/strings/str_format.h>
 #include <torch/torch.h>
@@ -11,7 +11,7 @@
 #include "neural/fit.h"
 #include "neural/model/predictive_model.h"
 #include "neural/neural_similarity.h"
-#include "report/pictures.h"
+#include "neural/pictures.h"
 
 namespace neuroreg {
 namespace {

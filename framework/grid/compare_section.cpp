@@ -1,4 +1,4 @@
-#include "experiment/compare_section.h"
+#include "grid/compare_section.h"
 
 #include <absl/strings/str_join.h>
 

@@ -1,7 +1,7 @@
 // Grid expansion: cells, labels, groups, stable ids, and errors that name the
 // file, line, column and path, or the override; the [compare] section beside
 // [grid]: its baseline, strict keys, overrides, and no part of any identity.
-#include "experiment/grid.h"
+#include "grid/grid.h"
 
 #include <neuroreg/sdk/atomic_file.h>
 
@@ -9,7 +9,7 @@
 
 #include <fstream>
 
-#include "experiment/compare_section.h"
+#include "grid/compare_section.h"
 #include "support/builtin_plugins.h"
 #include "support/cli_runner.h"
 

@@ -1,4 +1,4 @@
-#include "experiment/grid.h"
+#include "grid/grid.h"
 
 #include <absl/strings/str_format.h>
 #include <absl/strings/str_join.h>
@@ -9,7 +9,7 @@
 #include <set>
 
 #include "config/toml_schema.h"
-#include "experiment/compare_section.h"
+#include "grid/compare_section.h"
 #include "robustness/eval_config.h"
 
 namespace neuroreg {

@@ -1,4 +1,4 @@
-#include "eval/corruptions.h"
+#include "robustness/corruptions.h"
 
 #include <ATen/Parallel.h>
 #include <jpeglib.h>
