@@ -12,6 +12,7 @@
 
 #include "data/task_data.h"
 #include "distributed/data_parallel.h"
+#include "experiment/assemble.h"
 #include "runtime/runtime.h"
 #include "runtime/subprocess.h"
 #include "train/trainer.h"
@@ -29,18 +30,16 @@ double median(std::vector<double> values) {
 
 void run_bench_worker(const RunConfig& config, const Registry& registry,
                       const BenchSettings& settings, std::ostream& out) {
-  configure_threads(1);
+  // One CPU thread per process: the processes share the cores.
+  const Placement place = place_run(config, RunOverrides{"cpu", 1});
   const DistributedEnv env = distributed_env();
   DataParallel group(env, std::chrono::seconds(config.run.get_int("distributed_timeout")));
-  const uint64_t seed = static_cast<uint64_t>(config.run.get_int("seed"));
   const int64_t batch = config.train.get_int("batch_size");
   if (batch % env.world_size != 0) {
     throw std::invalid_argument(absl::StrFormat(
         "bench: [train] batch_size %d does not split over %d processes", batch, env.world_size));
   }
-  auto dataset = registry.make_dataset(config.dataset.name, config.dataset.options, {seed});
-  TaskData data = prepare_task_data(*dataset, config.dataset.name, config.dataset.options, seed,
-                                    static_cast<uint64_t>(config.eval.get_int("seed")));
+  const TaskData data = assemble_data(config, registry);
   if (data.train.size() < batch) {
     throw std::invalid_argument("bench needs at least one batch of " + std::to_string(batch) +
                                 " training images");
@@ -48,14 +47,10 @@ void run_bench_worker(const RunConfig& config, const Registry& registry,
   const int64_t share = batch / env.world_size;
   const torch::Tensor images = data.train.images.slice(0, env.rank * share, (env.rank + 1) * share);
   const torch::Tensor labels = data.train.labels.slice(0, env.rank * share, (env.rank + 1) * share);
-  torch::manual_seed(seed);
-  const torch::Device device = torch::kCPU;
-  auto model = registry.make_backbone(config.backbone.name, config.backbone.options, {data.info});
-  auto plain =
-      registry.make_regularizer("none", registry.defaults(sdk::ComponentKind::kRegularizer, "none"),
-                                registry.regularizer_context(*model, data.info, seed));
   std::ostringstream discard;
-  Trainer trainer(model, plain, 0.0, config.train, device, seed, discard);
+  Assembly built = assemble(config, plain_training(registry), data.info, registry, place.device,
+                            discard);
+  Trainer& trainer = *built.trainer;
   trainer.set_data_parallel(&group);
   for (int i = 0; i < settings.warmup_steps; ++i) trainer.step(images, labels);
   std::vector<double> round_ms;

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "data/task_data.h"
+#include "experiment/assemble.h"
 #include "runtime/allocator.h"
 #include "runtime/runtime.h"
 #include "train/trainer.h"
@@ -30,89 +31,59 @@ double median(std::vector<double> values) {
   return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
 }
 
-}  // namespace
+// The batch every contender trains on: the first of the training split.
+struct Batch {
+  torch::Tensor images, labels;
+};
 
-std::vector<BenchResult> run_step_bench(const RunConfig& config, const Registry& registry,
-                                        const RunOverrides& overrides,
-                                        const BenchSettings& settings, std::ostream& out) {
-  const torch::Device device =
-      select_device(overrides.device.empty() ? config.run.get_string("device") : overrides.device);
-  const int threads = configure_threads(
-      overrides.threads >= 0 ? overrides.threads : static_cast<int>(config.run.get_int("threads")));
-  const uint64_t seed = static_cast<uint64_t>(config.run.get_int("seed"));
-  const int64_t batch = config.train.get_int("batch_size");
-
-  auto dataset = registry.make_dataset(config.dataset.name, config.dataset.options, {seed});
-  TaskData data = prepare_task_data(*dataset, config.dataset.name, config.dataset.options, seed,
-                                    static_cast<uint64_t>(config.eval.get_int("seed")));
+Batch first_batch(const TaskData& data, int64_t batch) {
   if (data.train.size() < batch) {
     throw std::invalid_argument("bench needs at least one batch of " + std::to_string(batch) +
                                 " training images");
   }
-  const torch::Tensor images = data.train.images.slice(0, 0, batch);
-  const torch::Tensor labels = data.train.labels.slice(0, 0, batch);
+  return {data.train.images.slice(0, 0, batch), data.train.labels.slice(0, 0, batch)};
+}
 
-  std::vector<ComponentConfig> regularizers = config.regularizers;
+// The config's regularizers, with plain training (`none`) first when it lacks it.
+std::vector<ComponentConfig> with_plain(std::vector<ComponentConfig> regularizers,
+                                        const Registry& registry) {
   const bool has_plain = std::any_of(regularizers.begin(), regularizers.end(),
                                      [](const ComponentConfig& r) { return r.name == "none"; });
-  if (!has_plain) {
-    ComponentConfig plain{"none", registry.defaults(sdk::ComponentKind::kRegularizer, "none")};
-    plain.options.set("label", std::string("none"));
-    plain.options.set("alpha", 0.0);
-    regularizers.insert(regularizers.begin(), plain);
-  }
+  if (!has_plain) regularizers.insert(regularizers.begin(), plain_training(registry));
+  return regularizers;
+}
 
-  std::ostringstream discard;  // the trainers' progress lines
-  std::vector<Contender> contenders;
-  for (const ComponentConfig& reg : regularizers) {
-    torch::manual_seed(seed);
-    auto model = registry.make_backbone(config.backbone.name, config.backbone.options, {data.info});
-    model->to(device);
-    auto regularizer = registry.make_regularizer(
-        reg.name, reg.options, registry.regularizer_context(*model, data.info, seed));
-    regularizer->to(device);
-    auto trainer = std::make_unique<Trainer>(model, regularizer, reg.options.get_float("alpha"),
-                                             config.train, device, seed, discard,
-                                             Augmentation::from_options(config.dataset.options));
-    for (int i = 0; i < settings.warmup_steps; ++i) trainer->step(images, labels);
-    Contender contender;
-    contender.label = reg.options.get_string("label");
-    contender.trainer = std::move(trainer);
-    contenders.push_back(std::move(contender));
-  }
-
+std::string backbone_text(const RunConfig& config) {
   std::string backbone = config.backbone.name;
   if (config.backbone.options.has("width")) {
     backbone += " width " + std::to_string(config.backbone.options.get_int("width"));
   }
-  out << absl::StrFormat(
-      "bench: %s, batch %d of %d×%d×%d, %s, %d threads, BLAS %s\n"
-      "       allocator %s\n"
-      "       median of %d interleaved rounds × %d steps each\n",
-      backbone, batch, data.info.channels, data.info.height, data.info.width, device.str(), threads,
-      loaded_blas(), allocator_in_use(), settings.rounds, settings.steps_per_round);
-  const bool per_row_peak = reset_peak_rss();
-  for (int round = 0; round < settings.rounds; ++round) {
-    for (Contender& c : contenders) {
-      if (device.is_cuda()) torch::cuda::synchronize();
-      if (per_row_peak) reset_peak_rss();
-      const ResourceUse before = resource_use();
-      const auto start = std::chrono::steady_clock::now();
-      for (int i = 0; i < settings.steps_per_round; ++i) c.trainer->step(images, labels);
-      if (device.is_cuda()) torch::cuda::synchronize();
-      const double ms =
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-              .count();
-      const ResourceUse after = resource_use();
-      c.round_ms.push_back(ms / settings.steps_per_round);
-      c.used.user_seconds += after.user_seconds - before.user_seconds;
-      c.used.system_seconds += after.system_seconds - before.system_seconds;
-      c.used.minor_faults += after.minor_faults - before.minor_faults;
-      c.peak_rss = std::max(c.peak_rss, peak_rss_bytes());
-      c.steps += settings.steps_per_round;
-    }
-  }
+  return backbone;
+}
 
+// One round of `steps` timed steps of `c`, added to its tallies.
+void time_round(Contender& c, const Batch& batch, int steps, torch::Device device,
+                bool per_row_peak) {
+  if (device.is_cuda()) torch::cuda::synchronize();
+  if (per_row_peak) reset_peak_rss();
+  const ResourceUse before = resource_use();
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < steps; ++i) c.trainer->step(batch.images, batch.labels);
+  if (device.is_cuda()) torch::cuda::synchronize();
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  const ResourceUse after = resource_use();
+  c.round_ms.push_back(ms / steps);
+  c.used.user_seconds += after.user_seconds - before.user_seconds;
+  c.used.system_seconds += after.system_seconds - before.system_seconds;
+  c.used.minor_faults += after.minor_faults - before.minor_faults;
+  c.peak_rss = std::max(c.peak_rss, peak_rss_bytes());
+  c.steps += steps;
+}
+
+// The table: a row per contender, its ratio to the first (plain) one.
+std::vector<BenchResult> report(const std::vector<Contender>& contenders, int64_t batch,
+                                std::ostream& out) {
   std::vector<BenchResult> results;
   const double plain_ms = median(contenders.front().round_ms);
   out << absl::StrFormat("%-24s %9s %9s %7s %9s %12s %10s\n", "regularizer", "ms/step", "images/s",
@@ -132,6 +103,50 @@ std::vector<BenchResult> run_step_bench(const RunConfig& config, const Registry&
                            static_cast<double>(r.peak_rss_bytes) / (1 << 20));
     results.push_back(r);
   }
+  return results;
+}
+
+}  // namespace
+
+ComponentConfig plain_training(const Registry& registry) {
+  ComponentConfig plain{"none", registry.defaults(sdk::ComponentKind::kRegularizer, "none")};
+  plain.options.set("label", std::string("none"));
+  plain.options.set("alpha", 0.0);
+  return plain;
+}
+
+std::vector<BenchResult> run_step_bench(const RunConfig& config, const Registry& registry,
+                                        const RunOverrides& overrides,
+                                        const BenchSettings& settings, std::ostream& out) {
+  const Placement place = place_run(config, overrides);
+  const int64_t batch_size = config.train.get_int("batch_size");
+  const TaskData data = assemble_data(config, registry);
+  const Batch batch = first_batch(data, batch_size);
+
+  std::ostringstream discard;  // the trainers' progress lines
+  std::vector<Contender> contenders;
+  for (const ComponentConfig& reg : with_plain(config.regularizers, registry)) {
+    Contender contender;
+    contender.label = reg.options.get_string("label");
+    contender.trainer = assemble(config, reg, data.info, registry, place.device, discard).trainer;
+    for (int i = 0; i < settings.warmup_steps; ++i) contender.trainer->step(batch.images, batch.labels);
+    contenders.push_back(std::move(contender));
+  }
+
+  out << absl::StrFormat(
+      "bench: %s, batch %d of %d×%d×%d, %s, %d threads, BLAS %s\n"
+      "       allocator %s\n"
+      "       median of %d interleaved rounds × %d steps each\n",
+      backbone_text(config), batch_size, data.info.channels, data.info.height, data.info.width,
+      place.device.str(), place.threads, loaded_blas(), allocator_in_use(), settings.rounds,
+      settings.steps_per_round);
+  const bool per_row_peak = reset_peak_rss();
+  for (int round = 0; round < settings.rounds; ++round) {
+    for (Contender& c : contenders) {
+      time_round(c, batch, settings.steps_per_round, place.device, per_row_peak);
+    }
+  }
+  std::vector<BenchResult> results = report(contenders, batch_size, out);
   if (!per_row_peak) {
     out << "peak RSS: the process's peak (this kernel does not reset it per row)\n";
   }

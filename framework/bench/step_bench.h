@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "config/run_config.h"
-#include "launch/comparison.h"
+#include "experiment/assemble.h"
 #include "plugin_host/registry.h"
 
 namespace neuroreg {
@@ -33,6 +33,10 @@ struct BenchResult {
   double minor_faults_per_step = 0;
   int64_t peak_rss_bytes = 0;  ///< the process's peak resident set during this row's rounds
 };
+
+/// The `none` regularizer (label "none", alpha 0): the plain training every
+/// benchmark compares with.
+ComponentConfig plain_training(const Registry& registry);
 
 /// Runs the benchmark and prints a table to `out`.
 std::vector<BenchResult> run_step_bench(const RunConfig& config, const Registry& registry,

@@ -583,7 +583,7 @@ int command(const Args& args, std::ostream& out, std::ostream& err) {
     return export_command(pos[1], args.torchscript, args.overrides, loader, registry, out);
   }
   NeuralArgs neural = args.neural;
-  neural.threads = std::max(args.overrides.threads, 0);
+  neural.threads = args.overrides.threads.value_or(0);
   const std::vector<std::string> scans(pos.begin() + std::min<size_t>(2, pos.size()), pos.end());
   if (cmd == "target" && pos.size() == 2 && pos[1] == "simulate-v1") {
     return simulate_v1_command(neural, registry, out, err);

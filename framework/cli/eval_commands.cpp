@@ -52,7 +52,7 @@ struct Setup {
 
 Setup setup(const RunOverrides& overrides) {
   return {select_device(overrides.device.empty() ? "auto" : overrides.device),
-          configure_threads(std::max(overrides.threads, 0))};
+          configure_threads(overrides.threads.value_or(0))};
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "experiment/assemble.h"
 #include "record/record_io.h"
 
 namespace neuroreg {
@@ -43,13 +44,8 @@ TrainedModel load_trained_model(const std::string& run_or_weights, PluginLoader&
   if (!config.ok()) throw std::runtime_error(std::string(config.status().message()));
   t.config = *std::move(config);
 
-  const uint64_t seed = static_cast<uint64_t>(t.config.run.get_int("seed"));
-  auto dataset = registry.make_dataset(t.config.dataset.name, t.config.dataset.options, {seed});
-  t.data = prepare_task_data(
-      *dataset, t.config.dataset.name, t.config.dataset.options, seed,
-      test_subset_seed.value_or(static_cast<uint64_t>(t.config.eval.get_int("seed"))));
-  t.model =
-      registry.make_backbone(t.config.backbone.name, t.config.backbone.options, {t.data.info});
+  t.data = assemble_data(t.config, registry, test_subset_seed);
+  t.model = assemble_backbone(t.config, t.data.info, registry);
   // LibTorch does not check its archives' CRCs: a flipped byte would load.
   if (const std::string problem = sdk::zip_archive_problem(t.weights); !problem.empty()) {
     throw std::runtime_error(problem + "; it cannot be used. Train the run again");

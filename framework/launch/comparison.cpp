@@ -4,31 +4,22 @@
 #include <absl/strings/str_format.h>
 #include <absl/strings/str_join.h>
 #include <absl/strings/str_split.h>
-#include <fcntl.h>
 #include <neuroreg/sdk/atomic_file.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <toml++/toml.h>
-#include <unistd.h>
 
-#include <chrono>
-#include <csignal>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <map>
-#include <sstream>
-#include <thread>
+#include <memory>
 
-#include "grid/compare_section.h"
 #include "experiment/run_robustness.h"
+#include "grid/compare_section.h"
+#include "launch/child_process_launcher.h"
+#include "launch/in_process_launcher.h"
 #include "record/record_io.h"
 #include "report/comparison_report.h"
 #include "report/group_tables.h"
 #include "robustness/robustness_report.h"
 #include "runtime/stop_signals.h"
-
-extern char** environ;
 
 namespace neuroreg {
 namespace fs = std::filesystem;
@@ -44,95 +35,20 @@ void write_cell_index(const Grid& grid) {
   sdk::write_file_atomically((fs::path(grid.run_dir) / kCellIndexFile).string(), text);
 }
 
-// The last lines of a child's log, for an error message.
-std::string tail_of(const std::string& path, int lines) {
-  std::ifstream in(path);
-  std::vector<std::string> all;
-  for (std::string line; std::getline(in, line);) all.push_back(line);
-  const size_t from = all.size() > static_cast<size_t>(lines) ? all.size() - lines : 0;
-  std::string text;
-  for (size_t i = from; i < all.size(); ++i) text += "    " + all[i] + "\n";
-  return text;
-}
-
-// Runs the cells in `todo` as `neuroreg run-cell` processes, `jobs` at once,
-// each with its share of the cores. Returns an error line per failed cell.
-std::vector<std::string> run_in_processes(const Grid& grid,
-                                          const std::vector<const GridCell*>& todo,
-                                          const ComparisonOptions& options, Progress& progress) {
-  const int cores = static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
-  const int threads = options.overrides.threads > 0
-                          ? options.overrides.threads
-                          : std::max(1, cores / std::max(1, options.jobs));
-  std::map<pid_t, const GridCell*> running;
-  std::vector<std::string> failures;
-  size_t next = 0;
-  bool forwarded = false;
-  while ((next < todo.size() && stop_signal() == 0) || !running.empty()) {
-    // After a stop request no new cell starts; the running ones checkpoint.
-    while (next < todo.size() && static_cast<int>(running.size()) < options.jobs &&
-           stop_signal() == 0) {
-      const GridCell& cell = *todo[next++];
-      const std::string dir = cell_dir(grid, cell);
-      fs::create_directories(dir);
-      const std::string log = (fs::path(dir) / "run-cell.log").string();
-      std::vector<std::string> args = {options.executable, "run-cell"};
-      args.insert(args.end(), options.child_args.begin(), options.child_args.end());
-      args.insert(args.end(), {"--cell", cell.id, "--threads", std::to_string(threads)});
-      if (!options.overrides.device.empty())
-        args.insert(args.end(), {"--device", options.overrides.device});
-      std::vector<char*> argv;
-      for (std::string& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      posix_spawn_file_actions_t files;
-      posix_spawn_file_actions_init(&files);
-      posix_spawn_file_actions_addopen(&files, STDOUT_FILENO, log.c_str(),
-                                       O_WRONLY | O_CREAT | O_APPEND, 0644);
-      posix_spawn_file_actions_adddup2(&files, STDOUT_FILENO, STDERR_FILENO);
-      pid_t pid = 0;
-      const int error =
-          posix_spawn(&pid, options.executable.c_str(), &files, nullptr, argv.data(), environ);
-      posix_spawn_file_actions_destroy(&files);
-      if (error != 0) {
-        throw std::runtime_error("cannot start " + options.executable + ": " +
-                                 std::strerror(error));
-      }
-      running[pid] = &cell;
-      progress.note(absl::StrFormat("[%d/%d] %s started (process %d, %d threads, log %s)",
-                                    cell.index + 1, static_cast<int>(grid.cells.size()), cell.label,
-                                    pid, threads, log));
-    }
-    if (running.empty()) break;
-    int status = 0;
-    pid_t pid = 0;
-    while ((pid = ::waitpid(-1, &status, WNOHANG)) == 0) {
-      // A SIGTERM sent to this process alone (a scheduler, `kill`) goes on to
-      // the cells; Ctrl-C reaches them from the terminal by itself.
-      if (stop_signal() == SIGTERM && !forwarded) {
-        for (const auto& [child, c] : running) ::kill(child, SIGTERM);
-        forwarded = true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    if (pid < 0) throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
-    auto it = running.find(pid);
-    if (it == running.end()) continue;
-    const GridCell& cell = *it->second;
-    running.erase(it);
-    const std::string log = (fs::path(cell_dir(grid, cell)) / "run-cell.log").string();
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-      progress.note(absl::StrFormat("[%d/%d] %s done", cell.index + 1,
-                                    static_cast<int>(grid.cells.size()), cell.label));
-    } else {
-      failures.push_back(absl::StrFormat(
-          "cell '%s' %s; the end of %s:\n%s", cell.label,
-          WIFEXITED(status) ? absl::StrFormat("exited with %d", WEXITSTATUS(status))
-                            : absl::StrFormat("was killed by signal %d", WTERMSIG(status)),
-          log, tail_of(log, 5)));
-      progress.note("error: " + failures.back());
-    }
-  }
-  return failures;
+// The groups' table (printed and in comparison.txt), the [compare] settings
+// it was made with, and the report with its figures.
+void write_reports(const Grid& grid, const std::vector<CellResult>& cells, std::ostream& out) {
+  const std::string table = comparison_text(cells, grid.baseline);
+  sdk::write_file_atomically((fs::path(grid.run_dir) / "comparison.txt").string(), table);
+  sdk::write_file_atomically((fs::path(grid.run_dir) / kCompareSettingsFile).string(),
+                             compare_settings_toml(grid.baseline));
+  ReportOptions report_options;
+  report_options.baseline = grid.baseline;
+  const ReportFiles report = write_comparison_report(
+      grid.run_dir, cells, fs::path(grid.path).stem().string(), report_options);
+  for (const std::string& warning : report.warnings)
+    out << "neuroreg: warning: " << warning << "\n";
+  out << "\n" << table << "\nreport: " << (fs::path(grid.run_dir) / "report.html").string() << "\n";
 }
 
 }  // namespace
@@ -162,24 +78,14 @@ std::vector<CellResult> run_comparison(const Grid& grid, const Registry& registr
 
   Progress progress(out, options.interactive, static_cast<int>(grid.cells.size()),
                     static_cast<int>(todo.size()));
-  std::vector<std::string> failures;
+  std::unique_ptr<Launcher> launcher;
   if (options.jobs > 1 && todo.size() > 1) {
-    failures = run_in_processes(grid, todo, options, progress);
+    launcher = std::make_unique<ChildProcessLauncher>(options, progress);
   } else {
-    DataCache cache;
-    for (const GridCell* cell : todo) {
-      try {
-        run_cell(grid, *cell, registry, loader, options.overrides, progress, cache,
-                 options.parallel);
-      } catch (const StoppedBySignal&) {
-        throw;  // says itself which cell stopped and how to resume
-      } catch (const std::exception& e) {
-        // A cell that cannot even start (bad target, missing file) fails the
-        // same way for every seed: stop rather than fail them one by one.
-        throw std::runtime_error("grid cell '" + cell->label + "': " + e.what());
-      }
-    }
+    launcher = std::make_unique<InProcessLauncher>(registry, loader, options.overrides, progress,
+                                                   options.parallel);
   }
+  const std::vector<std::string> failures = launcher->launch(grid, todo);
   if (const int sig = stop_signal(); sig != 0) {
     throw StoppedBySignal(sig, absl::StrFormat("stopped by signal %d; finished cells are kept and "
                                                "interrupted ones checkpointed. Run the same "
@@ -194,17 +100,7 @@ std::vector<CellResult> run_comparison(const Grid& grid, const Registry& registr
   if (!writes) return {};  // rank 0 reports
   std::vector<CellResult> cells;
   for (const GridCell& cell : grid.cells) cells.push_back(read_cell(grid, cell, registry));
-  const std::string table = comparison_text(cells, grid.baseline);
-  sdk::write_file_atomically((fs::path(grid.run_dir) / "comparison.txt").string(), table);
-  sdk::write_file_atomically((fs::path(grid.run_dir) / kCompareSettingsFile).string(),
-                             compare_settings_toml(grid.baseline));
-  ReportOptions report_options;
-  report_options.baseline = grid.baseline;
-  const ReportFiles report = write_comparison_report(
-      grid.run_dir, cells, fs::path(grid.path).stem().string(), report_options);
-  for (const std::string& warning : report.warnings)
-    out << "neuroreg: warning: " << warning << "\n";
-  out << "\n" << table << "\nreport: " << (fs::path(grid.run_dir) / "report.html").string() << "\n";
+  write_reports(grid, cells, out);
   return cells;
 }
 

@@ -128,8 +128,8 @@ std::string script_text(const Grid& grid, const SlurmSettings& slurm,
   for (const std::string& arg : options.child_args) command.push_back(shell_quote(arg));
   command.insert(command.end(), {"--cell", "\"$cell\""});
   command.push_back("--threads");
-  command.push_back(options.overrides.threads >= 0 ? std::to_string(options.overrides.threads)
-                                                   : "\"${SLURM_CPUS_PER_TASK:-1}\"");
+  command.push_back(options.overrides.threads ? std::to_string(*options.overrides.threads)
+                                              : "\"${SLURM_CPUS_PER_TASK:-1}\"");
   if (!options.overrides.device.empty()) {
     command.insert(command.end(), {"--device", shell_quote(options.overrides.device)});
   }
@@ -143,6 +143,32 @@ std::string relative_if_shorter(const fs::path& path) {
   const fs::path rel = fs::relative(path, fs::current_path(), ec);
   return !ec && !rel.empty() && rel.string().size() < path.string().size() ? rel.string()
                                                                            : path.string();
+}
+
+// Writes the submission's folder (its cells, the script) and hands the script
+// to sbatch; returns the job id. A refused script's folder is removed.
+std::string submit(const fs::path& dir, const std::string& script, const std::string& sbatch,
+                   const std::vector<const GridCell*>& todo) {
+  fs::create_directories(dir);
+  std::string tasks = "task\tid\tlabel\n";
+  for (const GridCell* cell : todo)
+    tasks += absl::StrFormat("%d\t%s\t%s\n", cell->index, cell->id, cell->label);
+  sdk::write_file_atomically((dir / kTasksFile).string(), tasks);
+  sdk::write_file_atomically((dir / kScriptFile).string(), script);
+  fs::permissions(dir / kScriptFile, fs::perms::owner_exec, fs::perm_options::add);
+  const ProgramOutput submitted = run_program({sbatch, "--parsable", (dir / kScriptFile).string()});
+  if (!submitted.ok()) {
+    std::error_code ec;
+    fs::remove_all(dir, ec);  // never submitted: not a submission to follow
+    throw std::runtime_error("sbatch refused " + (dir / kScriptFile).string() + " (" +
+                             submitted.how_it_ended() +
+                             "): " + std::string(absl::StripAsciiWhitespace(submitted.err)));
+  }
+  // --parsable prints "JOBID" or "JOBID;CLUSTER".
+  const std::string job = std::string(absl::StripAsciiWhitespace(
+      std::vector<std::string>(absl::StrSplit(submitted.out, ';')).front()));
+  sdk::write_file_atomically((dir / kJobFile).string(), job + "\n");
+  return job;
 }
 
 }  // namespace
@@ -196,6 +222,39 @@ std::string slurm_task_log(const Grid& grid, const std::string& cell_id) {
   return log;
 }
 
+std::vector<std::string> SlurmLauncher::launch(const Grid& grid,
+                                               const std::vector<const GridCell*>& todo) {
+  std::vector<int> indices;
+  for (const GridCell* cell : todo) indices.push_back(cell->index);
+  const fs::path dir = new_submission_dir(fs::absolute(slurm_dir(grid)));
+  const std::string script = script_text(grid, slurm_, options_, indices, dir);
+  if (slurm_.dry_run) {
+    out_ << "# dry run: nothing written or submitted; the script would be "
+         << (dir / kScriptFile).string() << "\n"
+         << script;
+    return {};
+  }
+  const std::string sbatch = find_program("sbatch");
+  if (sbatch.empty()) {
+    throw std::runtime_error(
+        "--executor slurm: sbatch is not on PATH (is this a Slurm login node?); "
+        "'--dry-run' prints the script without submitting it");
+  }
+  const std::string job = submit(dir, script, sbatch, todo);
+  const std::string shown = relative_if_shorter(dir);
+  out_ << absl::StrFormat("submitted %d cells as Slurm job %s (array %s%s): %s/%s\n", todo.size(),
+                         job, array_spec(indices),
+                         slurm_.max_parallel > 0 ? "%" + std::to_string(slurm_.max_parallel) : "",
+                         shown, kScriptFile)
+      << "  follow it:     " << slurm_.compare_command << " --status   (or squeue -j " << job
+      << ")\n"
+      << "  task logs:     " << shown
+      << "/task-<cell index>.log; each cell's train.log in its folder\n"
+      << "  when it ends:  " << slurm_.compare_command
+      << "   (aggregates the records and writes the report; reruns nothing that is done)\n";
+  return {};
+}
+
 void submit_slurm_array(const Grid& grid, const Registry& registry, const SlurmSettings& slurm,
                         const ComparisonOptions& options, std::ostream& out) {
   std::string problem;
@@ -225,52 +284,7 @@ void submit_slurm_array(const Grid& grid, const Registry& registry, const SlurmS
         << "\n";
     return;
   }
-  std::vector<int> indices;
-  for (const GridCell* cell : todo) indices.push_back(cell->index);
-  const fs::path dir = new_submission_dir(fs::absolute(slurm_dir(grid)));
-  const std::string script = script_text(grid, slurm, options, indices, dir);
-  if (slurm.dry_run) {
-    out << "# dry run: nothing written or submitted; the script would be "
-        << (dir / kScriptFile).string() << "\n"
-        << script;
-    return;
-  }
-  const std::string sbatch = find_program("sbatch");
-  if (sbatch.empty()) {
-    throw std::runtime_error(
-        "--executor slurm: sbatch is not on PATH (is this a Slurm login node?); "
-        "'--dry-run' prints the script without submitting it");
-  }
-  fs::create_directories(dir);
-  std::string tasks = "task\tid\tlabel\n";
-  for (const GridCell* cell : todo)
-    tasks += absl::StrFormat("%d\t%s\t%s\n", cell->index, cell->id, cell->label);
-  sdk::write_file_atomically((dir / kTasksFile).string(), tasks);
-  sdk::write_file_atomically((dir / kScriptFile).string(), script);
-  fs::permissions(dir / kScriptFile, fs::perms::owner_exec, fs::perm_options::add);
-  const ProgramOutput submitted = run_program({sbatch, "--parsable", (dir / kScriptFile).string()});
-  if (!submitted.ok()) {
-    std::error_code ec;
-    fs::remove_all(dir, ec);  // never submitted: not a submission to follow
-    throw std::runtime_error("sbatch refused " + (dir / kScriptFile).string() + " (" +
-                             submitted.how_it_ended() +
-                             "): " + std::string(absl::StripAsciiWhitespace(submitted.err)));
-  }
-  // --parsable prints "JOBID" or "JOBID;CLUSTER".
-  const std::string job = std::string(absl::StripAsciiWhitespace(
-      std::vector<std::string>(absl::StrSplit(submitted.out, ';')).front()));
-  sdk::write_file_atomically((dir / kJobFile).string(), job + "\n");
-  const std::string shown = relative_if_shorter(dir);
-  out << absl::StrFormat("submitted %d cells as Slurm job %s (array %s%s): %s/%s\n", todo.size(),
-                         job, array_spec(indices),
-                         slurm.max_parallel > 0 ? "%" + std::to_string(slurm.max_parallel) : "",
-                         shown, kScriptFile)
-      << "  follow it:     " << slurm.compare_command << " --status   (or squeue -j " << job
-      << ")\n"
-      << "  task logs:     " << shown
-      << "/task-<cell index>.log; each cell's train.log in its folder\n"
-      << "  when it ends:  " << slurm.compare_command
-      << "   (aggregates the records and writes the report; reruns nothing that is done)\n";
+  SlurmLauncher(slurm, options, out).launch(grid, todo);
 }
 
 }  // namespace neuroreg

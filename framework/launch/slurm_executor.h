@@ -16,8 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "launch/comparison.h"
 #include "grid/grid.h"
+#include "launch/comparison.h"
+#include "launch/launcher.h"
 #include "plugin_host/registry.h"
 
 namespace neuroreg {
@@ -33,6 +34,23 @@ struct SlurmSettings {
   /// The command that aggregates and follows this grid ("neuroreg compare
   /// grid.toml seed=0,1"), for the hints printed after submitting.
   std::string compare_command;
+};
+
+/// `--executor slurm`: writes one sbatch script for `todo` (array task N runs
+/// grid cell N) and submits it, printing the job id and how to follow it. The
+/// cells run after this command returns; launch returns no failures. With
+/// `dry_run` it prints the script and writes and submits nothing.
+class SlurmLauncher : public Launcher {
+ public:
+  SlurmLauncher(const SlurmSettings& slurm, const ComparisonOptions& options, std::ostream& out)
+      : slurm_(slurm), options_(options), out_(out) {}
+  std::vector<std::string> launch(const Grid& grid,
+                                  const std::vector<const GridCell*>& todo) override;
+
+ private:
+  const SlurmSettings& slurm_;
+  const ComparisonOptions& options_;
+  std::ostream& out_;
 };
 
 /// The folder of a comparison's submissions.

@@ -6,12 +6,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 extern char** environ;
 
@@ -53,6 +55,23 @@ class TempFile {
   std::string path_;
 };
 
+std::vector<char*> argv_of(std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  return argv;
+}
+
+ProgramEnd end_of(int wait_status) {
+  ProgramEnd end;
+  if (WIFEXITED(wait_status)) {
+    end.exit_status = WEXITSTATUS(wait_status);
+  } else if (WIFSIGNALED(wait_status)) {
+    end.signal = WTERMSIG(wait_status);
+  }
+  return end;
+}
+
 }  // namespace
 
 std::string find_program(const std::string& program) {
@@ -71,7 +90,7 @@ std::string find_program(const std::string& program) {
   return "";
 }
 
-std::string ProgramOutput::how_it_ended() const {
+std::string ProgramEnd::how_it_ended() const {
   return signal != 0 ? "signal " + std::to_string(signal)
                      : "exit status " + std::to_string(exit_status);
 }
@@ -87,9 +106,7 @@ ProgramOutput run_program(const std::vector<std::string>& args) {
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_file.path().c_str(),
                                    O_WRONLY | O_TRUNC, 0);
   std::vector<std::string> copy = args;
-  std::vector<char*> argv;
-  for (std::string& a : copy) argv.push_back(a.data());
-  argv.push_back(nullptr);
+  const std::vector<char*> argv = argv_of(copy);
   pid_t pid = 0;
   const int spawned = posix_spawn(&pid, copy[0].c_str(), &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
@@ -103,14 +120,39 @@ ProgramOutput run_program(const std::vector<std::string>& args) {
     }
   }
   ProgramOutput result;
-  if (WIFEXITED(status)) {
-    result.exit_status = WEXITSTATUS(status);
-  } else if (WIFSIGNALED(status)) {
-    result.signal = WTERMSIG(status);
-  }
+  static_cast<ProgramEnd&>(result) = end_of(status);
   result.out = out_file.read();
   result.err = err_file.read();
   return result;
+}
+
+pid_t start_program(const std::vector<std::string>& args, const std::string& log) {
+  if (args.empty()) throw std::invalid_argument("start_program: no program");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  std::vector<std::string> copy = args;
+  const std::vector<char*> argv = argv_of(copy);
+  pid_t pid = 0;
+  const int spawned = posix_spawn(&pid, copy[0].c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) {
+    throw std::runtime_error("cannot start " + args[0] + ": " + std::strerror(spawned));
+  }
+  return pid;
+}
+
+EndedChild wait_for_any_child(const std::function<void()>& meanwhile) {
+  int status = 0;
+  pid_t pid = 0;
+  while ((pid = ::waitpid(-1, &status, WNOHANG)) == 0) {
+    meanwhile();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (pid < 0) throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
+  return {pid, end_of(status)};
 }
 
 }  // namespace neuroreg
