@@ -8,7 +8,7 @@
 #include <map>
 #include <vector>
 
-#include "experiment/cell_run.h"
+#include "experiment/cell_state.h"
 #include "experiment/run_folder.h"
 #include "launch/slurm_executor.h"
 
@@ -27,63 +27,75 @@ std::string failure_of(const fs::path& note) {
   return when + ": " + what;
 }
 
+struct Row {
+  std::string state, label, detail;
+};
+
+// "Slurm 12_3 PENDING (Priority)", or "" when the queue does not list the cell.
+std::string queue_text(const std::map<std::string, QueuedTask>& queued, const GridCell& cell) {
+  const auto queue = queued.find(cell.id);
+  if (queue == queued.end()) return "";
+  const QueuedTask& task = queue->second;
+  return absl::StrFormat("Slurm %s %s%s", task.job, task.state,
+                         task.reason.empty() || task.reason == "None" ? ""
+                                                                      : " (" + task.reason + ")");
+}
+
+// One cell's line: what its folder and the queue say, the folder first.
+Row cell_row(const Grid& grid, const GridCell& cell, const Registry& registry,
+             const std::map<std::string, QueuedTask>& queued) {
+  const fs::path dir = cell_dir(grid, cell);
+  Row row{"", cell.label, ""};
+  std::string state_error;
+  CellState state = CellState::kMissing;
+  try {
+    state = cell_state(grid, cell, registry);
+  } catch (const std::exception& e) {
+    state_error = e.what();
+  }
+  const auto queue = queued.find(cell.id);
+  if (!state_error.empty()) {
+    row.state = "foreign";
+    row.detail = state_error;
+  } else if (state == CellState::kDone) {
+    row.state = "done";
+  } else if (auto writer = run_folder_writer(dir.string())) {
+    row.state = "running";
+    row.detail = *writer;
+  } else if (queue != queued.end() && queue->second.state == "RUNNING") {
+    row.state = "running";
+  } else if (queue != queued.end()) {
+    row.state = "pending";
+  } else if (fs::exists(dir / kCellErrorFile)) {
+    row.state = "failed";
+    row.detail = failure_of(dir / kCellErrorFile);
+    const std::string log = slurm_task_log(grid, cell.id);
+    row.detail += "; log " + (log.empty() ? (dir / "train.log").string() : log);
+  } else if (state == CellState::kInterrupted) {
+    row.state = "interrupted";
+    row.detail = "resumes from its checkpoint";
+  } else if (state == CellState::kNeedsEvaluation) {
+    row.state = "needs evaluation";
+  } else {
+    row.state = "missing";
+  }
+  if (const std::string slurm = queue_text(queued, cell); !slurm.empty()) {
+    row.detail += (row.detail.empty() ? "" : "; ") + slurm;
+  }
+  return row;
+}
+
 }  // namespace
 
 void print_comparison_status(const Grid& grid, const Registry& registry,
                              const std::string& compare_command, std::ostream& out) {
   std::string problem;
   const std::map<std::string, QueuedTask> queued = queued_cells(grid, &problem);
-  struct Row {
-    std::string state, label, detail;
-  };
   std::vector<Row> rows;
   std::map<std::string, int> counts;
   for (const GridCell& cell : grid.cells) {
-    const fs::path dir = cell_dir(grid, cell);
-    Row row{"", cell.label, ""};
-    std::string state_error;
-    CellState state = CellState::kMissing;
-    try {
-      state = cell_state(grid, cell, registry);
-    } catch (const std::exception& e) {
-      state_error = e.what();
-    }
-    const auto queue = queued.find(cell.id);
-    const std::string slurm =
-        queue == queued.end()
-            ? ""
-            : absl::StrFormat("Slurm %s %s%s", queue->second.job, queue->second.state,
-                              queue->second.reason.empty() || queue->second.reason == "None"
-                                  ? ""
-                                  : " (" + queue->second.reason + ")");
-    if (!state_error.empty()) {
-      row.state = "foreign";
-      row.detail = state_error;
-    } else if (state == CellState::kDone) {
-      row.state = "done";
-    } else if (auto writer = run_folder_writer(dir.string())) {
-      row.state = "running";
-      row.detail = *writer;
-    } else if (queue != queued.end() && queue->second.state == "RUNNING") {
-      row.state = "running";
-    } else if (queue != queued.end()) {
-      row.state = "pending";
-    } else if (fs::exists(dir / kCellErrorFile)) {
-      row.state = "failed";
-      row.detail = failure_of(dir / kCellErrorFile);
-      const std::string log = slurm_task_log(grid, cell.id);
-      row.detail += "; log " + (log.empty() ? (dir / "train.log").string() : log);
-    } else if (state == CellState::kInterrupted) {
-      row.state = "interrupted";
-      row.detail = "resumes from its checkpoint";
-    } else if (state == CellState::kNeedsEvaluation) {
-      row.state = "needs evaluation";
-    } else {
-      row.state = "missing";
-    }
-    if (!slurm.empty()) row.detail += (row.detail.empty() ? "" : "; ") + slurm;
-    ++counts[row.state];
-    rows.push_back(std::move(row));
+    rows.push_back(cell_row(grid, cell, registry, queued));
+    ++counts[rows.back().state];
   }
   std::vector<std::string> summary;
   for (const char* state : {"done", "running", "pending", "failed", "interrupted",

@@ -55,11 +55,19 @@ class TempFile {
   std::string path_;
 };
 
-std::vector<char*> argv_of(std::vector<std::string>& args) {
+// Starts args[0] with `actions` (destroyed here) and returns its pid.
+pid_t spawn(const std::vector<std::string>& args, posix_spawn_file_actions_t& actions) {
+  std::vector<std::string> copy = args;
   std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
+  for (std::string& a : copy) argv.push_back(a.data());
   argv.push_back(nullptr);
-  return argv;
+  pid_t pid = 0;
+  const int spawned = posix_spawn(&pid, copy[0].c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) {
+    throw std::runtime_error("cannot start " + args[0] + ": " + std::strerror(spawned));
+  }
+  return pid;
 }
 
 ProgramEnd end_of(int wait_status) {
@@ -105,14 +113,7 @@ ProgramOutput run_program(const std::vector<std::string>& args) {
                                    O_WRONLY | O_TRUNC, 0);
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_file.path().c_str(),
                                    O_WRONLY | O_TRUNC, 0);
-  std::vector<std::string> copy = args;
-  const std::vector<char*> argv = argv_of(copy);
-  pid_t pid = 0;
-  const int spawned = posix_spawn(&pid, copy[0].c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (spawned != 0) {
-    throw std::runtime_error("cannot start " + args[0] + ": " + std::strerror(spawned));
-  }
+  const pid_t pid = spawn(args, actions);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) {
@@ -133,15 +134,7 @@ pid_t start_program(const std::vector<std::string>& args, const std::string& log
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
                                    O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  std::vector<std::string> copy = args;
-  const std::vector<char*> argv = argv_of(copy);
-  pid_t pid = 0;
-  const int spawned = posix_spawn(&pid, copy[0].c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (spawned != 0) {
-    throw std::runtime_error("cannot start " + args[0] + ": " + std::strerror(spawned));
-  }
-  return pid;
+  return spawn(args, actions);
 }
 
 EndedChild wait_for_any_child(const std::function<void()>& meanwhile) {

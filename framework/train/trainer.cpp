@@ -80,6 +80,23 @@ Trainer::Trainer(std::shared_ptr<sdk::Backbone> model,
   optimizer_ = std::make_unique<torch::optim::SGD>(groups, torch::optim::SGDOptions(schedule_.lr));
 }
 
+// The whole batch's figures, and a stop request any process has seen: every
+// process then decides alike (stop, or refuse a non-finite loss) and none is
+// left waiting for the others.
+void Trainer::agree_across_processes(StepResult& result) {
+  const int world = parallel_->world_size();
+  const torch::Tensor totals = parallel_->sum(torch::tensor(
+      {result.task_loss, result.regularizer_loss, static_cast<double>(result.correct),
+       static_cast<double>(result.images), stop_signal() != 0 ? 1.0 : 0.0},
+      torch::kDouble));
+  const double* t = totals.data_ptr<double>();
+  result.task_loss = t[0] / world;
+  result.regularizer_loss = t[1] / world;
+  result.correct = static_cast<int64_t>(t[2]);
+  result.images = static_cast<int64_t>(t[3]);
+  agreed_stop_ = t[4] > 0 ? (stop_signal() != 0 ? stop_signal() : SIGTERM) : 0;
+}
+
 StepResult Trainer::step(const torch::Tensor& images_in, const torch::Tensor& labels_in,
                          const torch::Tensor& unaugmented) {
   torch::Tensor images = images_in.to(device_);
@@ -123,21 +140,7 @@ StepResult Trainer::step(const torch::Tensor& images_in, const torch::Tensor& la
   result.regularizer_loss = sim_loss.defined() ? sim_loss.item<double>() : 0.0;
   result.correct = forward.logits.argmax(1).eq(labels).sum().item<int64_t>();
   result.images = labels.size(0);
-  if (parallel_) {
-    // The whole batch's figures, and a stop request any process has seen:
-    // every process then decides alike (stop, or refuse a non-finite loss)
-    // and none is left waiting for the others.
-    const torch::Tensor totals = parallel_->sum(torch::tensor(
-        {result.task_loss, result.regularizer_loss, static_cast<double>(result.correct),
-         static_cast<double>(result.images), stop_signal() != 0 ? 1.0 : 0.0},
-        torch::kDouble));
-    const double* t = totals.data_ptr<double>();
-    result.task_loss = t[0] / world;
-    result.regularizer_loss = t[1] / world;
-    result.correct = static_cast<int64_t>(t[2]);
-    result.images = static_cast<int64_t>(t[3]);
-    agreed_stop_ = t[4] > 0 ? (stop_signal() != 0 ? stop_signal() : SIGTERM) : 0;
-  }
+  if (parallel_) agree_across_processes(result);
   result.loss = result.task_loss + alpha_ * result.regularizer_loss;
   if (!std::isfinite(result.loss)) {
     throw std::runtime_error(absl::StrFormat(
@@ -155,6 +158,67 @@ StepResult Trainer::step(const torch::Tensor& images_in, const torch::Tensor& la
   optimizer_->step();
   ++global_step_;
   return result;
+}
+
+// One step on the images at `indices`: augmented as one batch, then shared
+// out, so each image gets the draws it gets in a single process.
+StepResult Trainer::train_batch(const sdk::Split& train, const torch::Tensor& indices) {
+  torch::Tensor images = train.images.index_select(0, indices);
+  torch::Tensor labels = train.labels.index_select(0, indices);
+  torch::Tensor augmented =
+      augmentation_.any() ? augment(images, augmentation_, seed_, global_step_) : images;
+  const int world = parallel_ ? parallel_->world_size() : 1;
+  if (world > 1) {
+    const int rank = parallel_->rank();
+    const int64_t share = batch_size_ / world;
+    images = images.slice(0, rank * share, (rank + 1) * share);
+    labels = labels.slice(0, rank * share, (rank + 1) * share);
+    augmented = augmented.slice(0, rank * share, (rank + 1) * share);
+  }
+  return augmentation_.any() ? step(augmented, labels, images) : step(images, labels);
+}
+
+void Trainer::log_progress(int epoch, int64_t s, int64_t steps, const StepResult& sum,
+                           double seconds) {
+  log_ << absl::StrFormat(
+              "  epoch %d/%d  step %d/%d  loss %.4f (task %.4f, sim %.4f)  acc %.1f%%  "
+              "%.0f img/s\n",
+              epoch + 1, epochs_, s + 1, steps, sum.loss / (s + 1), sum.task_loss / (s + 1),
+              sum.regularizer_loss / (s + 1), 100.0 * sum.correct / sum.images,
+              sum.images / seconds)
+       << std::flush;
+}
+
+// Data-parallel, each process scores its share of the images.
+double Trainer::validation_accuracy(const sdk::Split& validation) {
+  const int world = parallel_ ? parallel_->world_size() : 1;
+  if (world == 1) return accuracy(*model_, validation, 256, device_);
+  const sdk::Split mine = share_of(validation, parallel_->rank(), world);
+  const double correct = mine.size() > 0 ? accuracy(*model_, mine, 256, device_) * mine.size() : 0;
+  const double total = parallel_->sum(torch::tensor({correct}, torch::kDouble)).item<double>();
+  return total / validation.size();
+}
+
+record::EpochMetrics Trainer::epoch_metrics(int epoch, double lr, int64_t steps,
+                                            const StepResult& sum, double seconds,
+                                            const sdk::Split& validation) {
+  record::EpochMetrics metrics;
+  metrics.set_epoch(epoch + 1);
+  metrics.set_learning_rate(lr);
+  metrics.set_loss(sum.loss / steps);
+  metrics.set_task_loss(sum.task_loss / steps);
+  metrics.set_regularizer_loss(sum.regularizer_loss / steps);
+  metrics.set_train_accuracy(static_cast<double>(sum.correct) / sum.images);
+  metrics.set_seconds(seconds);
+  metrics.set_images_per_second(sum.images / metrics.seconds());
+  if (validation.size() > 0) {
+    metrics.set_has_validation(true);
+    metrics.set_validation_accuracy(validation_accuracy(validation));
+  }
+  for (const auto& [key, value] : regularizer_->diagnostics()) {
+    (*metrics.mutable_diagnostics())[key] = value;
+  }
+  return metrics;
 }
 
 record::EpochMetrics Trainer::run_epoch(int epoch, const sdk::Split& train,
@@ -184,23 +248,9 @@ record::EpochMetrics Trainer::run_epoch(int epoch, const sdk::Split& train,
   partial_.reset();
   const auto start = Clock::now();
   auto epoch_seconds = [&] { return earlier_seconds + seconds_since(start); };
-  const int rank = parallel_ ? parallel_->rank() : 0;
-  const int world = parallel_ ? parallel_->world_size() : 1;
-  const int64_t share = batch_size_ / world;
   for (int64_t s = first_step; s < steps; ++s) {
-    torch::Tensor idx = order.slice(0, s * batch_size_, (s + 1) * batch_size_);
-    torch::Tensor images = train.images.index_select(0, idx);
-    torch::Tensor labels = train.labels.index_select(0, idx);
-    // Augmented as one batch, then shared out: each image gets the draws it
-    // gets in a single process.
-    torch::Tensor augmented =
-        augmentation_.any() ? augment(images, augmentation_, seed_, global_step_) : images;
-    if (world > 1) {
-      images = images.slice(0, rank * share, (rank + 1) * share);
-      labels = labels.slice(0, rank * share, (rank + 1) * share);
-      augmented = augmented.slice(0, rank * share, (rank + 1) * share);
-    }
-    StepResult r = augmentation_.any() ? step(augmented, labels, images) : step(images, labels);
+    const StepResult r =
+        train_batch(train, order.slice(0, s * batch_size_, (s + 1) * batch_size_));
     sum.loss += r.loss;
     sum.task_loss += r.task_loss;
     sum.regularizer_loss += r.regularizer_loss;
@@ -211,45 +261,14 @@ record::EpochMetrics Trainer::run_epoch(int epoch, const sdk::Split& train,
           {epoch, epochs_, s + 1, steps, global_step_, lr, r, sum, sum.images / epoch_seconds()});
     }
     if (log_every_ > 0 && ((s + 1) % log_every_ == 0 || s + 1 == steps)) {
-      log_ << absl::StrFormat(
-                  "  epoch %d/%d  step %d/%d  loss %.4f (task %.4f, sim %.4f)  acc %.1f%%  "
-                  "%.0f img/s\n",
-                  epoch + 1, epochs_, s + 1, steps, sum.loss / (s + 1), sum.task_loss / (s + 1),
-                  sum.regularizer_loss / (s + 1), 100.0 * sum.correct / sum.images,
-                  sum.images / epoch_seconds())
-           << std::flush;
+      log_progress(epoch, s, steps, sum, epoch_seconds());
     }
     if (const int sig = parallel_ ? agreed_stop_ : stop_signal(); sig != 0 && s + 1 < steps) {
       partial_ = PartialEpoch{epoch, order, s + 1, sum, epoch_seconds()};
       throw TrainingStopped(sig, epoch, s + 1, steps);
     }
   }
-  record::EpochMetrics metrics;
-  metrics.set_epoch(epoch + 1);
-  metrics.set_learning_rate(lr);
-  metrics.set_loss(sum.loss / steps);
-  metrics.set_task_loss(sum.task_loss / steps);
-  metrics.set_regularizer_loss(sum.regularizer_loss / steps);
-  metrics.set_train_accuracy(static_cast<double>(sum.correct) / sum.images);
-  metrics.set_seconds(epoch_seconds());
-  metrics.set_images_per_second(sum.images / metrics.seconds());
-  if (validation.size() > 0) {
-    metrics.set_has_validation(true);
-    if (world > 1) {
-      // Each process scores its share of the images.
-      const sdk::Split mine = share_of(validation, rank, world);
-      const double correct =
-          mine.size() > 0 ? accuracy(*model_, mine, 256, device_) * mine.size() : 0;
-      const double total = parallel_->sum(torch::tensor({correct}, torch::kDouble)).item<double>();
-      metrics.set_validation_accuracy(total / validation.size());
-    } else {
-      metrics.set_validation_accuracy(accuracy(*model_, validation, 256, device_));
-    }
-  }
-  for (const auto& [key, value] : regularizer_->diagnostics()) {
-    (*metrics.mutable_diagnostics())[key] = value;
-  }
-  return metrics;
+  return epoch_metrics(epoch, lr, steps, sum, epoch_seconds(), validation);
 }
 
 void Trainer::fit(const sdk::Split& train, const sdk::Split& validation, int first_epoch,

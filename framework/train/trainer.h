@@ -115,6 +115,14 @@ class Trainer {
   }
 
  private:
+  // Steps of step() and run_epoch().
+  void agree_across_processes(StepResult& result);
+  StepResult train_batch(const sdk::Split& train, const torch::Tensor& indices);
+  void log_progress(int epoch, int64_t s, int64_t steps, const StepResult& sum, double seconds);
+  double validation_accuracy(const sdk::Split& validation);
+  record::EpochMetrics epoch_metrics(int epoch, double lr, int64_t steps, const StepResult& sum,
+                                     double seconds, const sdk::Split& validation);
+
   std::shared_ptr<sdk::Backbone> model_;
   std::shared_ptr<sdk::Regularizer> regularizer_;
   double alpha_;
