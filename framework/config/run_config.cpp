@@ -201,10 +201,9 @@ absl::StatusOr<RunConfig> load_run_config_text(const std::string& text, const st
   }
 }
 
-absl::StatusOr<RunConfig> run_config_from_table(const toml::table& root, const std::string& path,
-                                                PluginLoader& loader, const Registry& registry,
-                                                std::vector<std::string>* warnings,
-                                                PathCheck paths) {
+namespace {
+
+absl::Status check_sections(const toml::table& root, const std::string& path) {
   static const char* kSections[] = {"run", "dataset", "backbone", "train", "eval", "regularizer"};
   for (const auto& [key, node] : root) {
     bool known = false;
@@ -221,20 +220,22 @@ absl::StatusOr<RunConfig> run_config_from_table(const toml::table& root, const s
           "'; expected: [run], [dataset], [backbone], [train], [eval], [[regularizer]]");
     }
   }
+  return absl::OkStatus();
+}
 
-  RunConfig config;
-  config.path = path;
+// A host section ([run], [train], [eval]): its keys, defaults filled in.
+absl::StatusOr<sdk::Options> read_section(const toml::table& root, const std::string& key,
+                                          const std::vector<sdk::OptionSpec>& specs,
+                                          const std::string& path, PathCheck paths) {
   absl::Status status;
-  const toml::table* run = table_or_empty(root, "run", path, status);
-  if (!run) return status;
-  auto run_options = resolve_options(*run, run_section_options(), path, "[run]", paths);
-  if (!run_options.ok()) return run_options.status();
-  config.run = *std::move(run_options);
-  if (config.run.get_string("name").empty()) {
-    config.run.set("name", fs::path(path).stem().string());
-  }
+  const toml::table* table = table_or_empty(root, key, path, status);
+  if (!table) return status;
+  return resolve_options(*table, specs, path, "[" + key + "]", paths);
+}
 
-  // Plugins a config brings along must be loaded before their keys resolve.
+// Plugins a config brings along must be loaded before their keys resolve.
+void load_config_plugins(const RunConfig& config, const std::string& path, PluginLoader& loader,
+                         std::vector<std::string>* warnings) {
   for (const std::string& dir : config.run.get_string_list("plugin_paths")) {
     fs::path full =
         fs::path(dir).is_absolute() ? fs::path(dir) : fs::path(path).parent_path() / dir;
@@ -242,33 +243,23 @@ absl::StatusOr<RunConfig> run_config_from_table(const toml::table& root, const s
       if (warnings) warnings->push_back(std::string(error.message()));
     }
   }
+}
 
-  for (const auto& [key, kind] : {std::pair{"dataset", ComponentKind::kDataset},
-                                  std::pair{"backbone", ComponentKind::kBackbone}}) {
-    const toml::node* node = root.get(key);
-    if (!node || !node->is_table()) {
-      return absl::InvalidArgumentError(path + ": missing section [" + std::string(key) +
-                                        "] (registered " + sdk::to_string(kind) +
-                                        "s: " + registry.names(kind) + ")");
-    }
-    auto component = resolve_component(*node->as_table(), kind, registry, path,
-                                       "[" + std::string(key) + "]", paths);
-    if (!component.ok()) return component.status();
-    (kind == ComponentKind::kDataset ? config.dataset : config.backbone) = *std::move(component);
+absl::StatusOr<ComponentConfig> read_component(const toml::table& root, const std::string& key,
+                                               ComponentKind kind, const Registry& registry,
+                                               const std::string& path, PathCheck paths) {
+  const toml::node* node = root.get(key);
+  if (!node || !node->is_table()) {
+    return absl::InvalidArgumentError(path + ": missing section [" + key + "] (registered " +
+                                      sdk::to_string(kind) + "s: " + registry.names(kind) + ")");
   }
+  return resolve_component(*node->as_table(), kind, registry, path, "[" + key + "]", paths);
+}
 
-  const toml::table* train = table_or_empty(root, "train", path, status);
-  if (!train) return status;
-  auto train_options = resolve_options(*train, train_section_options(), path, "[train]", paths);
-  if (!train_options.ok()) return train_options.status();
-  config.train = *std::move(train_options);
-
-  const toml::table* eval = table_or_empty(root, "eval", path, status);
-  if (!eval) return status;
-  auto eval_options = resolve_options(*eval, eval_section_options(), path, "[eval]", paths);
-  if (!eval_options.ok()) return eval_options.status();
-  config.eval = *std::move(eval_options);
-
+absl::StatusOr<std::vector<ComponentConfig>> read_regularizers(const toml::table& root,
+                                                               const Registry& registry,
+                                                               const std::string& path,
+                                                               PathCheck paths) {
   const toml::node* regs = root.get("regularizer");
   const toml::array* list = regs ? regs->as_array() : nullptr;
   if (!list || list->empty() || !list->is_array_of_tables()) {
@@ -277,6 +268,7 @@ absl::StatusOr<RunConfig> run_config_from_table(const toml::table& root, const s
         "expected one or more [[regularizer]] tables (registered regularizers: " +
         registry.names(ComponentKind::kRegularizer) + ")");
   }
+  std::vector<ComponentConfig> regularizers;
   for (size_t i = 0; i < list->size(); ++i) {
     auto component =
         resolve_component(*list->get(i)->as_table(), ComponentKind::kRegularizer, registry, path,
@@ -285,7 +277,7 @@ absl::StatusOr<RunConfig> run_config_from_table(const toml::table& root, const s
     if (component->options.get_string("label").empty()) {
       component->options.set("label", component->name);
     }
-    for (const ComponentConfig& seen : config.regularizers) {
+    for (const ComponentConfig& seen : regularizers) {
       if (seen.options.get_string("label") == component->options.get_string("label")) {
         return absl::InvalidArgumentError(
             position(path, list->get(i)->source()) + "[[regularizer]] #" + std::to_string(i + 1) +
@@ -293,8 +285,43 @@ absl::StatusOr<RunConfig> run_config_from_table(const toml::table& root, const s
             "' is used twice; give each regularizer a distinct label");
       }
     }
-    config.regularizers.push_back(*std::move(component));
+    regularizers.push_back(*std::move(component));
   }
+  return regularizers;
+}
+
+}  // namespace
+
+absl::StatusOr<RunConfig> run_config_from_table(const toml::table& root, const std::string& path,
+                                                PluginLoader& loader, const Registry& registry,
+                                                std::vector<std::string>* warnings,
+                                                PathCheck paths) {
+  if (absl::Status status = check_sections(root, path); !status.ok()) return status;
+  RunConfig config;
+  config.path = path;
+  auto run = read_section(root, "run", run_section_options(), path, paths);
+  if (!run.ok()) return run.status();
+  config.run = *std::move(run);
+  if (config.run.get_string("name").empty()) {
+    config.run.set("name", fs::path(path).stem().string());
+  }
+  load_config_plugins(config, path, loader, warnings);
+  auto dataset = read_component(root, "dataset", ComponentKind::kDataset, registry, path, paths);
+  if (!dataset.ok()) return dataset.status();
+  config.dataset = *std::move(dataset);
+  auto backbone =
+      read_component(root, "backbone", ComponentKind::kBackbone, registry, path, paths);
+  if (!backbone.ok()) return backbone.status();
+  config.backbone = *std::move(backbone);
+  auto train = read_section(root, "train", train_section_options(), path, paths);
+  if (!train.ok()) return train.status();
+  config.train = *std::move(train);
+  auto eval = read_section(root, "eval", eval_section_options(), path, paths);
+  if (!eval.ok()) return eval.status();
+  config.eval = *std::move(eval);
+  auto regularizers = read_regularizers(root, registry, path, paths);
+  if (!regularizers.ok()) return regularizers.status();
+  config.regularizers = *std::move(regularizers);
   return config;
 }
 
