@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "config/run_config.h"
+#include "grid/cell_ids.h"  // identity_toml and short_hash, which callers reach through here
 #include "report/differences.h"
 
 namespace neuroreg {
@@ -48,15 +49,6 @@ struct Grid {
   /// compared with, or why there is none. No part of any cell's identity.
   Baseline baseline;
 };
-
-/// The effective config less the keys that cannot change what is trained
-/// ([run] name, output_dir, device, threads, plugin_paths; [train]
-/// log_every; the whole [eval] section): two runs with the same identity
-/// train the same model.
-std::string identity_toml(const RunConfig& config);
-
-/// 8 hex digits of the 64-bit FNV-1a hash of `text`.
-std::string short_hash(const std::string& text);
 
 /// Reads a config with optional [grid] and [compare] tables, applies
 /// `overrides` ("path=value" or "path=v1,v2,..."; "compare.KEY=value" sets

@@ -10,6 +10,7 @@
 #include "robustness/robustness_report.h"
 #include "support/builtin_plugins.h"
 #include "support/cli_runner.h"
+#include "support/grid_configs.h"
 
 namespace neuroreg {
 namespace {
@@ -21,27 +22,15 @@ using testing::cli;
 const testing::TempDir& trained_runs() {
   static testing::TempDir* dir = [] {
     auto* d = new testing::TempDir();
-    std::ofstream(d->file("tiny.toml")) << R"([run]
-name = "tiny"
-output_dir = ")" << d->file("runs") << R"("
-threads = 1
-[dataset]
-name = "synthetic"
-train_size = 32
-test_size = 16
-[backbone]
-name = "resnet18"
-width = 2
-[train]
-epochs = 1
-batch_size = 16
-[eval]
-noise_sigmas = [0.1]
-[[regularizer]]
-name = "none"
-[[regularizer]]
-name = "pixel"
-)";
+    std::ofstream(d->file("tiny.toml"))
+        << testing::SmallGrid()
+               .name("tiny")
+               .output_dir(d->file("runs"))
+               .dataset("train_size = 32\ntest_size = 16")
+               .train("epochs = 1\nbatch_size = 16")
+               .eval("noise_sigmas = [0.1]")
+               .regularizers({"name = \"none\"", "name = \"pixel\""})
+               .toml();
     std::string out, err;
     EXPECT_EQ(cli({"compare", d->file("tiny.toml")}, &out, &err), 0) << err;
     return d;

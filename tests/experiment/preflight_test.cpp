@@ -10,6 +10,7 @@
 
 #include "support/builtin_plugins.h"
 #include "support/cli_runner.h"
+#include "support/grid_configs.h"
 
 namespace neuroreg {
 namespace {
@@ -18,32 +19,15 @@ namespace fs = std::filesystem;
 using testing::cli;
 
 std::string config_text(const std::string& output_dir, const std::string& last_regularizer) {
-  return R"([run]
-name = "pre"
-output_dir = ")" +
-         output_dir + R"("
-threads = 1
-
-[dataset]
-name = "synthetic"
-train_size = 32
-test_size = 8
-
-[backbone]
-name = "resnet18"
-width = 2
-
-[train]
-epochs = 1
-batch_size = 16
-
-[eval]
-noise_sigmas = [0.1]
-
-[[regularizer]]
-name = "none"
-
-)" + last_regularizer;
+  return testing::SmallGrid()
+             .name("pre")
+             .output_dir(output_dir)
+             .dataset("train_size = 32\ntest_size = 8")
+             .train("epochs = 1\nbatch_size = 16")
+             .eval("noise_sigmas = [0.1]")
+             .regularizers({"name = \"none\""})
+             .toml() +
+         "\n" + last_regularizer;
 }
 
 TEST(Preflight, ConfigCheckBuildsEveryComponentAndSaysWhat) {

@@ -12,36 +12,13 @@
 #include "grid/compare_section.h"
 #include "support/builtin_plugins.h"
 #include "support/cli_runner.h"
+#include "support/grid_configs.h"
 
 namespace neuroreg {
 namespace {
 
-const char* kBase = R"([run]
-name = "g"
-output_dir = "OUT"
-threads = 1
-
-[dataset]
-name = "synthetic"
-train_size = 64
-test_size = 32
-
-[backbone]
-name = "resnet18"
-width = 2
-
-[train]
-epochs = 2
-batch_size = 16
-log_every = 0
-
-[[regularizer]]
-name = "none"
-
-[[regularizer]]
-name = "pixel"
-alpha = 2
-)";
+// The grid tests' config, whose line numbers the errors below name.
+const std::string kBase = testing::SmallGrid().toml();
 
 struct Loaded {
   absl::StatusOr<Grid> grid;

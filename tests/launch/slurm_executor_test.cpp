@@ -12,6 +12,7 @@
 
 #include "support/builtin_plugins.h"
 #include "support/cli_runner.h"
+#include "support/grid_configs.h"
 
 namespace neuroreg {
 namespace {
@@ -21,34 +22,15 @@ using testing::cli;
 
 std::string write_grid(const testing::TempDir& dir) {
   const std::string path = dir.file("grid.toml");
-  std::ofstream(path) << R"([run]
-name = "arr"
-output_dir = ")" << dir.file("runs")
-                      << R"("
-threads = 1
-
-[dataset]
-name = "synthetic"
-train_size = 32
-test_size = 8
-
-[backbone]
-name = "resnet18"
-width = 2
-
-[train]
-epochs = 1
-batch_size = 16
-
-[eval]
-noise_sigmas = [0.1]
-
-[grid]
-seed = [0, 1]
-
-[[regularizer]]
-name = "none"
-)";
+  std::ofstream(path) << testing::SmallGrid()
+                             .name("arr")
+                             .output_dir(dir.file("runs"))
+                             .dataset("train_size = 32\ntest_size = 8")
+                             .train("epochs = 1\nbatch_size = 16")
+                             .eval("noise_sigmas = [0.1]")
+                             .regularizers({"name = \"none\""})
+                             .grid("seed = [0, 1]")
+                             .toml();
   return path;
 }
 

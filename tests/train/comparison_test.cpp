@@ -13,6 +13,7 @@
 #include "record/record_io.h"
 #include "support/builtin_plugins.h"
 #include "support/cli_runner.h"
+#include "support/grid_configs.h"
 
 namespace neuroreg {
 namespace {
@@ -20,38 +21,14 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string tiny_config(const std::string& output_dir) {
-  return R"([run]
-name = "tiny"
-output_dir = ")" +
-         output_dir + R"("
-threads = 1
-
-[dataset]
-name = "synthetic"
-train_size = 64
-validation_size = 16
-test_size = 32
-
-[backbone]
-name = "resnet18"
-width = 2
-
-[train]
-epochs = 2
-batch_size = 16
-log_every = 2
-
-[eval]
-noise_sigmas = [0.1, 0.3]
-
-[[regularizer]]
-name = "none"
-
-[[regularizer]]
-name = "pixel"
-label = "pixel-a2"
-alpha = 2
-)";
+  return testing::SmallGrid()
+      .name("tiny")
+      .output_dir(output_dir)
+      .dataset("train_size = 64\nvalidation_size = 16\ntest_size = 32")
+      .train("epochs = 2\nbatch_size = 16\nlog_every = 2")
+      .eval("noise_sigmas = [0.1, 0.3]")
+      .regularizers({"name = \"none\"", "name = \"pixel\"\nlabel = \"pixel-a2\"\nalpha = 2"})
+      .toml();
 }
 
 using testing::cli;

@@ -18,6 +18,7 @@
 #include "launch/comparison.h"
 #include "record/record_io.h"
 #include "support/builtin_plugins.h"
+#include "support/grid_configs.h"
 
 extern char** environ;
 
@@ -29,38 +30,16 @@ namespace fs = std::filesystem;
 // A grid of 2 regularizers × 2 seeds; `name` picks its comparison folder.
 std::string write_config(const testing::TempDir& dir, const std::string& name) {
   const std::string path = dir.file(name + ".toml");
-  std::ofstream(path) << R"([run]
-output_dir = ")" + dir.file("runs") +
-                             R"("
-threads = 1
-
-[dataset]
-name = "synthetic"
-train_images = 256
-
-[backbone]
-name = "resnet18"
-width = 4
-
-[train]
-epochs = 8
-batch_size = 16
-lr_decay_every = 3
-log_every = 0
-
-[eval]
-noise_sigmas = [0.2]
-
-[[regularizer]]
-name = "none"
-
-[[regularizer]]
-name = "pixel"
-alpha = 2
-
-[grid]
-seed = [5, 6]
-)";
+  std::ofstream(path) << testing::SmallGrid()
+                             .name("")
+                             .output_dir(dir.file("runs"))
+                             .dataset("train_images = 256")
+                             .width(4)
+                             .train(
+                                 "epochs = 8\nbatch_size = 16\nlr_decay_every = 3\nlog_every = 0")
+                             .eval("noise_sigmas = [0.2]")
+                             .grid("seed = [5, 6]")
+                             .toml();
   return path;
 }
 

@@ -21,6 +21,7 @@
 #include "runtime/stop_signals.h"
 #include "support/builtin_plugins.h"
 #include "support/cli_runner.h"
+#include "support/grid_configs.h"
 
 extern char** environ;
 
@@ -43,30 +44,14 @@ void write_bytes(const std::string& path, const std::string& bytes) {
 // One regularizer, 3 epochs of 16 steps on synthetic data.
 std::string write_config(const TempDir& dir, const std::string& name) {
   const std::string path = dir.file(name + ".toml");
-  std::ofstream(path) << "[run]\nname = \"" + name + "\"\noutput_dir = \"" + dir.file("runs") +
-                             R"("
-threads = 1
-
-[dataset]
-name = "synthetic"
-train_images = 256
-
-[backbone]
-name = "resnet18"
-width = 2
-
-[train]
-epochs = 3
-batch_size = 16
-log_every = 0
-
-[eval]
-noise_sigmas = [0.2]
-
-[[regularizer]]
-name = "pixel"
-alpha = 2
-)";
+  std::ofstream(path) << testing::SmallGrid()
+                             .name(name)
+                             .output_dir(dir.file("runs"))
+                             .dataset("train_images = 256")
+                             .train("epochs = 3\nbatch_size = 16\nlog_every = 0")
+                             .eval("noise_sigmas = [0.2]")
+                             .regularizers({"name = \"pixel\"\nalpha = 2"})
+                             .toml();
   return path;
 }
 
