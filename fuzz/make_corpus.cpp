@@ -22,6 +22,7 @@
 #include "fuzz_support.h"
 #include "record/record_io.h"
 #include "robustness/robustness_report.h"
+#include "support/torch_save_writer.h"
 
 namespace fs = std::filesystem;
 using namespace neuroreg;
@@ -140,107 +141,21 @@ void cifar() {
   put("cifar", "edge_empty.bin", "");
 }
 
-// A state dict as Python's torch.save writes it (legacy container): the
-// byte layout of tests/plugins/vgg_test.cpp's save_like_python.
-class Pickle {
- public:
-  Pickle& op(const char* bytes) { return raw(bytes, std::strlen(bytes)); }
-  Pickle& raw(const void* data, size_t n) {
-    bytes_.append(static_cast<const char*>(data), n);
-    return *this;
-  }
-  Pickle& string(const std::string& s, bool py2) {
-    if (py2) {
-      const auto n = static_cast<uint8_t>(s.size());
-      op("U").raw(&n, 1);
-    } else {
-      const auto n = static_cast<uint32_t>(s.size());
-      op("X").raw(&n, 4);
-    }
-    return raw(s.data(), s.size());
-  }
-  Pickle& integer(int64_t v) {
-    const auto n = static_cast<int32_t>(v);
-    return op("J").raw(&n, 4);
-  }
-  Pickle& global(const std::string& module, const std::string& name) {
-    return op("c")
-        .raw(module.data(), module.size())
-        .op("\n")
-        .raw(name.data(), name.size())
-        .op("\n");
-  }
-  const std::string& bytes() const { return bytes_; }
-
- private:
-  std::string bytes_;
-};
-
-using StateDict = std::vector<std::pair<std::string, torch::Tensor>>;
-
-std::string python_state_dict(const StateDict& state, bool zip, bool py2) {
-  Pickle p;
-  p.op("\x80\x02").global("collections", "OrderedDict");
-  p.op(py2 ? "(](" : ")R(");
-  for (size_t i = 0; i < state.size(); ++i) {
-    const torch::Tensor& t = state[i].second;
-    if (py2) p.op("(");
-    p.string(state[i].first, py2);
-    p.global("torch._utils", py2 ? "_rebuild_tensor" : "_rebuild_tensor_v2").op("((");
-    p.string("storage", py2).global("torch", "FloatStorage").string(std::to_string(i), py2);
-    p.string("cpu", py2).integer(t.numel());
-    if (!zip) p.op("N");
-    p.op("tQ").integer(0).op("(");
-    for (int64_t s : t.sizes()) p.integer(s);
-    p.op("t(");
-    for (int64_t s : t.strides()) p.integer(s);
-    p.op("t");
-    if (!py2) p.op("\x89").global("collections", "OrderedDict").op(")R");
-    p.op("tR");
-    if (py2) p.op("l");
-  }
-  p.op(py2 ? "etR" : "u");
-  p.op("}").string("_metadata", py2).op("}sb.");
-  std::vector<std::string> data;
-  for (const auto& item : state) {
-    torch::Tensor t = item.second.contiguous();
-    data.emplace_back(static_cast<const char*>(t.data_ptr()), t.nbytes());
-  }
-  if (zip) {
-    const std::string path = fuzz::scratch_dir() + "/sd.pth";
-    {
-      caffe2::serialize::PyTorchStreamWriter writer(path);
-      writer.writeRecord("data.pkl", p.bytes().data(), p.bytes().size());
-      for (size_t i = 0; i < data.size(); ++i) {
-        writer.writeRecord("data/" + std::to_string(i), data[i].data(), data[i].size());
-      }
-      writer.writeEndOfFile();
-    }
-    return read(path);
-  }
-  Pickle head;
-  head.op("\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19.");
-  head.op("\x80\x02").integer(1001).op(".");
-  head.op("\x80\x02}(").string("little_endian", py2).op("\x88").op("u.");
-  Pickle keys;
-  keys.op("\x80\x02](");
-  for (size_t i = 0; i < state.size(); ++i) keys.string(std::to_string(i), py2);
-  keys.op("e.");
-  std::string file = head.bytes() + p.bytes() + keys.bytes();
-  for (size_t i = 0; i < state.size(); ++i) {
-    const int64_t numel = state[i].second.numel();
-    file.append(reinterpret_cast<const char*>(&numel), sizeof numel);
-    file += data[i];
-  }
-  return file;
+// A state dict as Python's torch.save writes it, read back from the file
+// (a zip's record names come from the file name: always sd.pth here).
+std::string python_state_dict(const testing::StateDict& state,
+                              testing::TorchSaveContainer container) {
+  return read(testing::save_like_python(state, fuzz::scratch_dir() + "/sd.pth", container));
 }
 
 void state_dict() {
-  const StateDict state = {{"features.0.weight", torch::arange(4, torch::kFloat).reshape({2, 2})},
-                           {"features.0.bias", torch::tensor({0.5f, -0.5f})}};
-  put("state_dict", "python_zip.pth", python_state_dict(state, true, false));
-  put("state_dict", "python_legacy.pth", python_state_dict(state, false, false));
-  put("state_dict", "python_legacy_2017.pth", python_state_dict(state, false, true));
+  using Container = testing::TorchSaveContainer;
+  const testing::StateDict state = {
+      {"features.0.weight", torch::arange(4, torch::kFloat).reshape({2, 2})},
+      {"features.0.bias", torch::tensor({0.5f, -0.5f})}};
+  put("state_dict", "python_zip.pth", python_state_dict(state, Container::kZip));
+  put("state_dict", "python_legacy.pth", python_state_dict(state, Container::kLegacy));
+  put("state_dict", "python_legacy_2017.pth", python_state_dict(state, Container::kLegacy2017));
   c10::Dict<std::string, at::Tensor> dict;
   for (const auto& [key, value] : state) dict.insert(key, value);
   const std::vector<char> bytes = torch::pickle_save(c10::IValue(dict));

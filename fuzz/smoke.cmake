@@ -45,3 +45,5 @@ endforeach()
 # `cmake --build build --target neuroreg_fuzz_corpus && build/bin/neuroreg_fuzz_corpus fuzz/corpus`.
 add_executable(neuroreg_fuzz_corpus EXCLUDE_FROM_ALL "${NEUROREG_FUZZ_DIR}/make_corpus.cpp")
 neuroreg_fuzz_setup(neuroreg_fuzz_corpus)
+# Its state-dict seeds come from the tests' torch.save writer (tests/support/).
+target_include_directories(neuroreg_fuzz_corpus PRIVATE "${PROJECT_SOURCE_DIR}/tests")

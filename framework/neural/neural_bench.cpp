@@ -10,8 +10,8 @@
 
 #include "neural/fit.h"
 #include "neural/model/predictive_model.h"
+#include "neural/clustering.h"
 #include "neural/neural_similarity.h"
-#include "neural/pictures.h"
 
 namespace neuroreg {
 namespace {

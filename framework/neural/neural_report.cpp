@@ -8,8 +8,10 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "neural/clustering.h"
+#include "neural/matrix_figure.h"
+#include "neural/scatter_svg.h"
 #include "render/gnuplot.h"
-#include "neural/pictures.h"
 
 namespace neuroreg {
 namespace {

@@ -2,23 +2,24 @@
 // names, the 16 conv taps, input handling, and loading torchvision-layout
 // state dicts in every container torch.save writes. width_divisor 16 keeps the
 // models tiny (channels 4..32, hidden 256); no real weights are needed.
-#include <caffe2/serialize/inline_container.h>
 #include <gtest/gtest.h>
 #include <torch/serialize.h>
 #include <torch/torch.h>
 
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 
 #include "support/builtin_plugins.h"
+#include "support/torch_save_writer.h"
 
 namespace neuroreg {
 namespace {
 
 using sdk::Backbone;
 using sdk::ComponentKind;
-using StateDict = std::vector<std::pair<std::string, torch::Tensor>>;
+using testing::save_like_python;
+using testing::StateDict;
+using Container = testing::TorchSaveContainer;
 
 std::shared_ptr<Backbone> make_vgg(std::map<std::string, sdk::OptionValue> overrides = {},
                                    int64_t channels = 1) {
@@ -74,105 +75,6 @@ std::string save_with_libtorch(const StateDict& state, const std::string& path) 
   for (const auto& [key, value] : state) dict.insert(key, value);
   std::vector<char> bytes = torch::pickle_save(c10::IValue(dict));
   write_bytes(path, std::string(bytes.begin(), bytes.end()));
-  return path;
-}
-
-// The containers Python's torch.save writes for model.state_dict(): an
-// OrderedDict whose _metadata attribute is set with BUILD, holding
-// _rebuild_tensor_v2 calls on persistent-id storages. kLegacy2017 is the
-// legacy stream as PyTorch 0.1.x under Python 2 wrote it, like torchvision's
-// vgg19-dcbb9e9d.pth: OrderedDict([[key, value], ...]), byte-string keys and
-// _rebuild_tensor without requires_grad and hooks.
-enum class Container { kZip, kLegacy, kLegacy2017 };
-
-class PythonPickle {
- public:
-  PythonPickle& op(const char* bytes) { return raw(bytes, std::strlen(bytes)); }
-  PythonPickle& raw(const void* data, size_t n) {
-    bytes_.append(static_cast<const char*>(data), n);
-    return *this;
-  }
-  PythonPickle& string(const std::string& s, bool py2 = false) {
-    if (py2) {
-      const auto n = static_cast<uint8_t>(s.size());
-      op("U").raw(&n, 1);  // SHORT_BINSTRING
-    } else {
-      const auto n = static_cast<uint32_t>(s.size());
-      op("X").raw(&n, 4);  // BINUNICODE
-    }
-    return raw(s.data(), s.size());
-  }
-  PythonPickle& integer(int64_t v) {
-    const auto n = static_cast<int32_t>(v);
-    return op("J").raw(&n, 4);  // BININT
-  }
-  PythonPickle& global(const std::string& module, const std::string& name) {
-    return op("c")
-        .raw(module.data(), module.size())
-        .op("\n")
-        .raw(name.data(), name.size())
-        .op("\n");
-  }
-  const std::string& bytes() const { return bytes_; }
-
- private:
-  std::string bytes_;
-};
-
-std::string save_like_python(const StateDict& state, const std::string& path, Container container) {
-  const bool py2 = container == Container::kLegacy2017;
-  PythonPickle p;
-  p.op("\x80\x02").global("collections", "OrderedDict");
-  p.op(py2 ? "(](" : ")R(");  // py2: the items become OrderedDict's one argument
-  for (size_t i = 0; i < state.size(); ++i) {
-    const torch::Tensor& t = state[i].second;
-    if (py2) p.op("(");
-    p.string(state[i].first, py2);
-    p.global("torch._utils", py2 ? "_rebuild_tensor" : "_rebuild_tensor_v2").op("((");
-    p.string("storage", py2).global("torch", "FloatStorage").string(std::to_string(i), py2);
-    p.string("cpu", py2).integer(t.numel());
-    if (container != Container::kZip) p.op("N");  // the legacy id's view metadata
-    p.op("tQ").integer(0).op("(");
-    for (int64_t s : t.sizes()) p.integer(s);
-    p.op("t(");
-    for (int64_t s : t.strides()) p.integer(s);
-    p.op("t");
-    if (!py2) p.op("\x89").global("collections", "OrderedDict").op(")R");  // requires_grad, hooks
-    p.op("tR");
-    if (py2) p.op("l");  // the [key, value] pair
-  }
-  p.op(py2 ? "etR" : "u");
-  p.op("}").string("_metadata", py2).op("}sb.");
-
-  std::vector<std::string> data;
-  for (const auto& item : state) {
-    torch::Tensor t = item.second.contiguous();
-    data.emplace_back(static_cast<const char*>(t.data_ptr()), t.nbytes());
-  }
-  if (container == Container::kZip) {
-    caffe2::serialize::PyTorchStreamWriter writer(path);
-    writer.writeRecord("data.pkl", p.bytes().data(), p.bytes().size());
-    for (size_t i = 0; i < data.size(); ++i) {
-      writer.writeRecord("data/" + std::to_string(i), data[i].data(), data[i].size());
-    }
-    writer.writeEndOfFile();
-    return path;
-  }
-  PythonPickle head;
-  head.op("\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19.");    // the magic number
-  head.op("\x80\x02").integer(1001).op(".");                               // protocol version
-  head.op("\x80\x02}(").string("little_endian", py2).op("\x88").op("u.");  // sys_info
-  PythonPickle keys;
-  keys.op("\x80\x02](");
-  for (size_t i = 0; i < state.size(); ++i) keys.string(std::to_string(i), py2);
-  keys.op("e.");
-  std::string file = head.bytes() + p.bytes() + keys.bytes();
-  for (size_t i = 0; i < state.size(); ++i) {
-    const int64_t numel = state[i].second.numel();
-    file.append(reinterpret_cast<const char*>(&numel), sizeof numel);
-    file += data[i];
-  }
-  write_bytes(path, file);
   return path;
 }
 

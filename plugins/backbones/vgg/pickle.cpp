@@ -255,191 +255,232 @@ class Unpickler {
     for (size_t i = 0; i < flat.size(); i += 2) dict->entries.emplace_back(flat[i], flat[i + 1]);
   }
   void memo_put(uint64_t id) { memo_[id] = top(); }
-  void memo_get(uint64_t id) {
+  PyRef memo_get(uint64_t id) {
     auto it = memo_.find(id);
     if (it == memo_.end())
       fail("a reference to memo entry " + std::to_string(id) + " never stored");
-    stack_.push_back(it->second);
+    return it->second;
   }
 
+  // One opcode: either it makes a value to push (a scalar, or a value built
+  // from what is on the stack), or it changes the stack, the memo or a
+  // container in place.
   void step(uint8_t op) {
+    if (PyRef value = scalar(op)) {
+      stack_.push_back(std::move(value));
+    } else if (PyRef built_value = built(op)) {
+      stack_.push_back(std::move(built_value));
+    } else if (!change_stack(op) && !fill_container(op)) {
+      fail("an unsupported pickle opcode");
+    }
+  }
+
+  // The value a scalar opcode pushes; null for any other opcode.
+  PyRef scalar(uint8_t op) {
     switch (op) {
-      case 0x80:
-        read_byte();
-        break;  // PROTO: versions 2-5 share these opcodes
-      case 0x95:
-        read_uint(8);
-        break;  // FRAME: a hint for buffered readers
-      case '(':
-        marks_.push_back(stack_.size());
-        break;
-      case '0':
-        pop();
-        break;
-      case '1':
-        pop_to_mark();
-        break;
-      case '2':
-        stack_.push_back(top());
-        break;
       case 'N':
-        stack_.push_back(make(Kind::kNone));
-        break;
+        return make(Kind::kNone);
       case 0x88:
-      case 0x89: {
-        PyRef value = make(Kind::kBool);
-        value->integer = op == 0x88;
-        stack_.push_back(value);
-        break;
-      }
+      case 0x89:
+        return make_bool(op == 0x88);
       case 'J':
-        stack_.push_back(make_int(static_cast<int32_t>(read_uint(4))));
-        break;
+        return make_int(static_cast<int32_t>(read_uint(4)));
       case 'K':
-        stack_.push_back(make_int(read_uint(1)));
-        break;
+        return make_int(read_uint(1));
       case 'M':
-        stack_.push_back(make_int(read_uint(2)));
-        break;
+        return make_int(read_uint(2));
       case 0x8a:
-        stack_.push_back(read_long(read_uint(1)));
-        break;
+        return read_long(read_uint(1));
       case 0x8b:
-        stack_.push_back(read_long(read_uint(4)));
-        break;
-      case 'G': {  // BINFLOAT: big-endian
-        uint64_t bits = 0;
-        for (int i = 0; i < 8; ++i) bits = (bits << 8) | read_byte();
-        PyRef value = make(Kind::kFloat);
-        std::memcpy(&value->real, &bits, sizeof bits);
-        stack_.push_back(value);
-        break;
-      }
-      // Python 3 str, then Python 2 str (bytes that were text), then bytes.
+        return read_long(read_uint(4));
+      case 'G':
+        return read_float();
+      // str: Python 3's, and Python 2's ('T', 'U': bytes that were text).
       case 'X':
-        stack_.push_back(make_text(Kind::kString, read_string(read_uint(4))));
-        break;
-      case 0x8c:
-        stack_.push_back(make_text(Kind::kString, read_string(read_uint(1))));
-        break;
-      case 0x8d:
-        stack_.push_back(make_text(Kind::kString, read_string(read_uint(8))));
-        break;
       case 'T':
-        stack_.push_back(make_text(Kind::kString, read_string(read_uint(4))));
-        break;
+        return read_text(Kind::kString, 4);
+      case 0x8c:
       case 'U':
-        stack_.push_back(make_text(Kind::kString, read_string(read_uint(1))));
-        break;
+        return read_text(Kind::kString, 1);
+      case 0x8d:
+        return read_text(Kind::kString, 8);
       case 'B':
-        stack_.push_back(make_text(Kind::kBytes, read_string(read_uint(4))));
-        break;
+        return read_text(Kind::kBytes, 4);
       case 'C':
-        stack_.push_back(make_text(Kind::kBytes, read_string(read_uint(1))));
-        break;
+        return read_text(Kind::kBytes, 1);
       case 0x8e:
-        stack_.push_back(make_text(Kind::kBytes, read_string(read_uint(8))));
-        break;
+        return read_text(Kind::kBytes, 8);
+      default:
+        return nullptr;
+    }
+  }
+
+  // The value an opcode builds from the stack, the memo or the stream (a
+  // container, a global, a call's result, a storage); null for any other.
+  PyRef built(uint8_t op) {
+    switch (op) {
+      case '2':  // DUP
+        return top();
+      case 'h':
+        return memo_get(read_uint(1));
+      case 'j':
+        return memo_get(read_uint(4));
       case ')':
-        stack_.push_back(tuple({}));
-        break;
+        return tuple({});
       case 't':
-        stack_.push_back(tuple(pop_to_mark()));
-        break;
+        return tuple(pop_to_mark());
       case 0x85:
       case 0x86:
-      case 0x87: {
-        std::vector<PyRef> items(op - 0x84);
-        for (size_t i = items.size(); i-- > 0;) items[i] = pop();
-        stack_.push_back(tuple(std::move(items)));
-        break;
-      }
+      case 0x87:
+        return tuple_from_stack(op - 0x84);
       case ']':
-        stack_.push_back(track(make(Kind::kList)));
-        break;
-      case 'l': {
-        PyRef list = track(make(Kind::kList));
-        list->items = pop_to_mark();
-        stack_.push_back(list);
-        break;
-      }
-      case 'a': {
-        PyRef value = pop();
-        expect(top(), Kind::kList, "a list")->items.push_back(std::move(value));
-        break;
-      }
-      case 'e': {
-        std::vector<PyRef> values = pop_to_mark();
-        PyRef& list = expect(top(), Kind::kList, "a list");
-        for (PyRef& value : values) list->items.push_back(std::move(value));
-        break;
-      }
       case '}':
-        stack_.push_back(track(make(Kind::kDict)));
-        break;
-      case 'd': {
-        std::vector<PyRef> flat = pop_to_mark();
-        stack_.push_back(track(make(Kind::kDict)));
-        add_entries(top(), flat);
-        break;
-      }
-      case 's': {
-        std::vector<PyRef> flat(2);
-        flat[1] = pop();
-        flat[0] = pop();
-        add_entries(top(), flat);
-        break;
-      }
-      case 'u': {
-        std::vector<PyRef> flat = pop_to_mark();
-        add_entries(top(), flat);
-        break;
-      }
-      case 'c': {
-        std::string module = read_line();
-        stack_.push_back(make_text(Kind::kGlobal, module + "." + read_line()));
-        break;
-      }
-      case 0x93: {  // STACK_GLOBAL
-        PyRef name = pop();
-        PyRef module = pop();
-        expect(module, Kind::kString, "a module name");
-        expect(name, Kind::kString, "a global name");
-        stack_.push_back(make_text(Kind::kGlobal, module->text + "." + name->text));
-        break;
-      }
-      case 'R':     // REDUCE: callable(*args)
-      case 0x81: {  // NEWOBJ: cls.__new__(cls, *args), the same for what we build
-        PyRef args = pop();
-        PyRef callable = pop();
-        stack_.push_back(call(callable, args));
-        break;
-      }
+        return track(make(op == ']' ? Kind::kList : Kind::kDict));
+      case 'l':
+        return list_from_mark();
+      case 'c':
+        return global_from_lines();
+      case 0x93:
+        return stack_global();
+      case 'R':   // REDUCE: callable(*args)
+      case 0x81:  // NEWOBJ: cls.__new__(cls, *args), the same for what we build
+        return reduce();
+      case 'Q':
+        return persistent_load(pop());
+      default:
+        return nullptr;
+    }
+  }
+
+  // Opcodes that change the stack or the memo, or only read; false for others.
+  bool change_stack(uint8_t op) {
+    switch (op) {
+      case 0x80:
+        read_byte();  // PROTO: versions 2-5 share these opcodes
+        return true;
+      case 0x95:
+        read_uint(8);  // FRAME: a hint for buffered readers
+        return true;
+      case '(':
+        marks_.push_back(stack_.size());
+        return true;
+      case '0':
+        pop();
+        return true;
+      case '1':
+        pop_to_mark();
+        return true;
       case 'b':  // BUILD: sets Python attributes (a state dict's _metadata); not needed
         pop();
         top();
-        break;
-      case 'Q':
-        stack_.push_back(persistent_load(pop()));
-        break;
+        return true;
       case 'q':
         memo_put(read_uint(1));
-        break;
+        return true;
       case 'r':
         memo_put(read_uint(4));
-        break;
+        return true;
       case 0x94:
         memo_put(memo_.size());
-        break;
-      case 'h':
-        memo_get(read_uint(1));
-        break;
-      case 'j':
-        memo_get(read_uint(4));
-        break;
+        return true;
       default:
-        fail("an unsupported pickle opcode");
+        return false;
     }
+  }
+
+  // Opcodes that add to a list or dict; false for others.
+  bool fill_container(uint8_t op) {
+    switch (op) {
+      case 'a':
+        append();
+        return true;
+      case 'e':
+        extend();
+        return true;
+      case 'd':
+        dict_from_mark();
+        return true;
+      case 's':
+        set_item();
+        return true;
+      case 'u':
+        set_items();
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  PyRef make_bool(bool value) {
+    PyRef b = make(Kind::kBool);
+    b->integer = value;
+    return b;
+  }
+  // BINFLOAT: big-endian.
+  PyRef read_float() {
+    uint64_t bits = 0;
+    for (int i = 0; i < 8; ++i) bits = (bits << 8) | read_byte();
+    PyRef value = make(Kind::kFloat);
+    std::memcpy(&value->real, &bits, sizeof bits);
+    return value;
+  }
+  // A string or bytes whose length comes first, in `length_bytes` bytes.
+  PyRef read_text(Kind kind, size_t length_bytes) {
+    return make_text(kind, read_string(read_uint(length_bytes)));
+  }
+  // TUPLE1-3: the top `n` values.
+  PyRef tuple_from_stack(size_t n) {
+    std::vector<PyRef> items(n);
+    for (size_t i = items.size(); i-- > 0;) items[i] = pop();
+    return tuple(std::move(items));
+  }
+  PyRef list_from_mark() {
+    PyRef list = track(make(Kind::kList));
+    list->items = pop_to_mark();
+    return list;
+  }
+  // GLOBAL: module and name on lines of their own.
+  PyRef global_from_lines() {
+    std::string module = read_line();
+    return make_text(Kind::kGlobal, module + "." + read_line());
+  }
+  // STACK_GLOBAL: module and name from the stack.
+  PyRef stack_global() {
+    PyRef name = pop();
+    PyRef module = pop();
+    expect(module, Kind::kString, "a module name");
+    expect(name, Kind::kString, "a global name");
+    return make_text(Kind::kGlobal, module->text + "." + name->text);
+  }
+  PyRef reduce() {
+    PyRef args = pop();
+    PyRef callable = pop();
+    return call(callable, args);
+  }
+
+  void append() {
+    PyRef value = pop();
+    expect(top(), Kind::kList, "a list")->items.push_back(std::move(value));
+  }
+  void extend() {
+    std::vector<PyRef> values = pop_to_mark();
+    PyRef& list = expect(top(), Kind::kList, "a list");
+    for (PyRef& value : values) list->items.push_back(std::move(value));
+  }
+  void dict_from_mark() {
+    std::vector<PyRef> flat = pop_to_mark();
+    stack_.push_back(track(make(Kind::kDict)));
+    add_entries(top(), flat);
+  }
+  void set_item() {
+    std::vector<PyRef> flat(2);
+    flat[1] = pop();
+    flat[0] = pop();
+    add_entries(top(), flat);
+  }
+  void set_items() {
+    std::vector<PyRef> flat = pop_to_mark();
+    add_entries(top(), flat);
   }
 
   PyRef call(PyRef& callable, PyRef& args) {
