@@ -9,6 +9,7 @@
 #include "experiment/run_robustness.h"
 #include "experiment/trained_model.h"
 #include "export/torchscript_export.h"
+#include "plugin_host/plugin_loader.h"
 #include "record/record_io.h"
 #include "robustness/eval_config.h"
 #include "robustness/robustness_eval.h"
@@ -50,27 +51,27 @@ struct Setup {
   int threads;
 };
 
-Setup setup(const RunOverrides& overrides) {
-  return {select_device(overrides.device.empty() ? "auto" : overrides.device),
-          configure_threads(overrides.threads.value_or(0))};
+// The device (--device, else auto) and the CPU threads (--threads, else all
+// cores): eval and export read no run config to take them from.
+Setup setup(const Flags& flags) {
+  const std::string device = flags.text("--device");
+  return {select_device(device.empty() ? "auto" : device),
+          configure_threads(flags.number("--threads", 0))};
 }
 
 }  // namespace
 
-int eval_command(const std::vector<std::string>& paths, const std::string& config_path,
-                 const RunOverrides& overrides, PluginLoader& loader, const Registry& registry,
-                 std::ostream& out, std::ostream& err) {
-  if (config_path.empty() || paths.empty()) {
+int eval_command(const Invocation& call, std::ostream& out, std::ostream& err) {
+  const std::string config_path = call.flags.text("--config");
+  if (config_path.empty() || call.operands.empty()) {
     err << "usage: neuroreg eval RUN|CHECKPOINT... --config EVAL.toml\n";
     return 2;
   }
+  const Registry& registry = *call.registry;
   auto config = load_eval_config(config_path, registry);
-  if (!config.ok()) {
-    err << "neuroreg: error: " << config.status().message() << "\n";
-    return 1;
-  }
-  const std::vector<std::string> runs = expand_runs(paths);
-  const Setup s = setup(overrides);
+  if (!config.ok()) return report_error(config.status(), err);
+  const std::vector<std::string> runs = expand_runs(call.operands);
+  const Setup s = setup(call.flags);
   out << absl::StrFormat("neuroreg: evaluating %d models with %s on %s, %d threads\n", runs.size(),
                          config_path, s.device.str(), s.threads)
       << std::flush;
@@ -78,8 +79,8 @@ int eval_command(const std::vector<std::string>& paths, const std::string& confi
   for (const std::string& run : runs) {
     out << absl::StrFormat("\n== %s ==\n", run) << std::flush;
     std::string written;
-    record::RobustnessRecord r =
-        evaluate_run_robustness(run, *config, loader, registry, s.device, s.threads, out, &written);
+    record::RobustnessRecord r = evaluate_run_robustness(run, *config, *call.loader, registry,
+                                                         s.device, s.threads, out, &written);
     out << "\n"
         << format_robustness(r)
         << absl::StrFormat("  (%.0f s; record %s)\n", r.wall_seconds(), written);
@@ -89,11 +90,12 @@ int eval_command(const std::vector<std::string>& paths, const std::string& confi
   return 0;
 }
 
-int export_command(const std::string& run, const std::string& torchscript_path,
-                   const RunOverrides& overrides, PluginLoader& loader, const Registry& registry,
-                   std::ostream& out) {
-  const Setup s = setup(overrides);
-  TrainedModel trained = load_trained_model(run, loader, registry, s.device);
+int export_command(const Invocation& call, std::ostream& out, std::ostream& err) {
+  const std::string torchscript_path = call.flags.text("--torchscript");
+  if (call.operands.size() != 1 || torchscript_path.empty()) return usage_error(call, err);
+  const std::string& run = call.operands[0];
+  const Setup s = setup(call.flags);
+  TrainedModel trained = load_trained_model(run, *call.loader, *call.registry, s.device);
   const torch::Tensor example = trained.data.test.images.slice(0, 0, 2).to(s.device);
   export_torchscript(*trained.model, example, torchscript_path,
                      {trained.config.backbone.name, trained.data.info.class_names,

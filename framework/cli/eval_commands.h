@@ -6,8 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "launch/comparison.h"
-#include "plugin_host/plugin_loader.h"
+#include "cli/command.h"
 
 namespace neuroreg {
 
@@ -15,15 +14,11 @@ namespace neuroreg {
 /// attacks per model; writes <run>/robustness-<config>.{pb,txt} and prints a
 /// table per model, then one side by side. A comparison folder stands for
 /// every run inside it.
-int eval_command(const std::vector<std::string>& runs, const std::string& config_path,
-                 const RunOverrides& overrides, PluginLoader& loader, const Registry& registry,
-                 std::ostream& out, std::ostream& err);
+int eval_command(const Invocation& call, std::ostream& out, std::ostream& err);
 
 /// `export RUN|CHECKPOINT --torchscript FILE`: the trained model as
 /// TorchScript, taking images in [0,1] (normalisation inside).
-int export_command(const std::string& run, const std::string& torchscript_path,
-                   const RunOverrides& overrides, PluginLoader& loader, const Registry& registry,
-                   std::ostream& out);
+int export_command(const Invocation& call, std::ostream& out, std::ostream& err);
 
 /// The run folders `paths` stand for: a run folder or weights file as it is,
 /// a comparison folder as each run folder inside it (sorted). Throws

@@ -9,9 +9,9 @@
 #include <cmath>
 #include <filesystem>
 
-#include "neural/neural_bench.h"
 #include "data/task_data.h"
 #include "neural/fit.h"
+#include "neural/neural_bench.h"
 #include "neural/neural_report.h"
 #include "neural/neural_targets.h"
 #include "neural/neuron_metrics.h"
@@ -20,12 +20,61 @@
 #include "neural/simulated_v1.h"
 #include "neural/synthetic_scenes.h"
 #include "neural/v1_descriptors.h"
+#include "plugin_host/registry.h"
 #include "runtime/runtime.h"
 
 namespace neuroreg {
 namespace {
 
 namespace fs = std::filesystem;
+
+// What the flags of the neural commands say (command_table.cpp has their help).
+struct NeuralArgs {
+  std::string out;
+  std::string dataset = "fashion_mnist";
+  int stimuli = 5000;
+  int neurons = 1000;
+  int seed = 0;
+  int scans = 2;
+  int threads = 0;
+  bool stimuli_set = false, neurons_set = false, scans_set = false;  ///< given on the command line
+  bool dataset_set = false;
+  // simulate-v1, neural simulate
+  std::string physiology = "mouse";            ///< mouse | legacy (v1_physiology.h)
+  std::string stimuli_source = "dead_leaves";  ///< dead_leaves | dataset (--dataset)
+  // fit
+  std::string core = "paper_cnn";
+  int features = 16;
+  int epochs = 40;
+  // target
+  std::string models;
+  std::string normalise = "std";
+  std::string truth;
+};
+
+NeuralArgs neural_args(const Flags& flags) {
+  NeuralArgs args;
+  args.out = flags.text("--out");
+  args.dataset = flags.text("--dataset", args.dataset);
+  args.dataset_set = flags.has("--dataset");
+  args.stimuli = flags.number("--stimuli", args.stimuli);
+  args.stimuli_set = flags.has("--stimuli");
+  args.neurons = flags.number("--neurons", args.neurons);
+  args.neurons_set = flags.has("--neurons");
+  args.seed = flags.number("--seed", args.seed);
+  args.scans = flags.number("--scans", args.scans);
+  args.scans_set = flags.has("--scans");
+  args.threads = flags.number("--threads", args.threads);
+  args.physiology = flags.text("--physiology", args.physiology);
+  args.stimuli_source = flags.text("--stimuli-source", args.stimuli_source);
+  args.core = flags.text("--core", args.core);
+  args.features = flags.number("--features", args.features);
+  args.epochs = flags.number("--epochs", args.epochs);
+  args.models = flags.text("--models");
+  args.normalise = flags.text("--normalise", args.normalise);
+  args.truth = flags.text("--truth");
+  return args;
+}
 
 // `count` grayscale training images of a dataset, drawn with `seed`.
 torch::Tensor draw_stimuli(const Registry& registry, const std::string& name, int64_t count,
@@ -92,9 +141,7 @@ void write_neuron_table(const NeuronMetrics& m, const torch::Tensor& unit_ids,
   sdk::write_file_atomically(path, text);
 }
 
-}  // namespace
-
-int bench_command(const NeuralArgs& args, int rounds, std::ostream& out) {
+int bench(const NeuralArgs& args, int rounds, std::ostream& out) {
   configure_threads(args.threads);
   NeuralBenchSettings settings;
   settings.features = args.features;
@@ -106,8 +153,8 @@ int bench_command(const NeuralArgs& args, int rounds, std::ostream& out) {
   return 0;
 }
 
-int simulate_v1_command(const NeuralArgs& args, const Registry& registry, std::ostream& out,
-                        std::ostream& err) {
+int simulate_v1(const NeuralArgs& args, const Registry& registry, std::ostream& out,
+                std::ostream& err) {
   if (args.out.empty()) {
     err << "neuroreg: target simulate-v1 needs --out DIR\n";
     return 2;
@@ -129,8 +176,8 @@ int simulate_v1_command(const NeuralArgs& args, const Registry& registry, std::o
   return 0;
 }
 
-int simulate_command(const NeuralArgs& args, const Registry& registry, std::ostream& out,
-                     std::ostream& err) {
+int simulate(const NeuralArgs& args, const Registry& registry, std::ostream& out,
+             std::ostream& err) {
   if (args.out.empty()) {
     err << "neuroreg: neural simulate needs --out DIR\n";
     return 2;
@@ -159,8 +206,8 @@ int simulate_command(const NeuralArgs& args, const Registry& registry, std::ostr
   return 0;
 }
 
-int fit_command(const NeuralArgs& args, const std::vector<std::string>& scans, std::ostream& out,
-                std::ostream& err) {
+int fit(const NeuralArgs& args, const std::vector<std::string>& scans, std::ostream& out,
+        std::ostream& err) {
   if (args.out.empty() || scans.empty()) {
     err << "usage: neuroreg neural fit --out DIR [--core NAME] [--features N] [--epochs N] "
            "SCAN...\n";
@@ -214,8 +261,8 @@ int fit_command(const NeuralArgs& args, const std::vector<std::string>& scans, s
   return 0;
 }
 
-int target_command(const NeuralArgs& args, const std::vector<std::string>& scans, std::ostream& out,
-                   std::ostream& err) {
+int targets(const NeuralArgs& args, const std::vector<std::string>& scans, std::ostream& out,
+            std::ostream& err) {
   if (args.out.empty() || scans.empty()) {
     err << "usage: neuroreg neural target --out DIR [--models DIR] SCAN...\n";
     return 2;
@@ -246,10 +293,33 @@ int target_command(const NeuralArgs& args, const std::vector<std::string>& scans
   sdk::save_similarity_target(targets.pixels, (root / "pixels").string());
   const std::vector<std::string> warnings = write_target_report(report, (root / "report").string());
   out << format_target_report(report);
-  for (const std::string& warning : warnings) err << "neuroreg: warning: " << warning << "\n";
+  print_warnings(warnings, err);
   out << absl::StrFormat("wrote %s/data%s, %s/pixels (the pixel control) and %s/report\n", args.out,
                          models.empty() ? "" : ", " + args.out + "/model", args.out, args.out);
   return 0;
+}
+
+}  // namespace
+
+int neural_simulate_command(const Invocation& call, std::ostream& out, std::ostream& err) {
+  return simulate(neural_args(call.flags), *call.registry, out, err);
+}
+
+int neural_fit_command(const Invocation& call, std::ostream& out, std::ostream& err) {
+  return fit(neural_args(call.flags), call.operands, out, err);
+}
+
+int neural_target_command(const Invocation& call, std::ostream& out, std::ostream& err) {
+  return targets(neural_args(call.flags), call.operands, out, err);
+}
+
+int neural_bench_command(const Invocation& call, std::ostream& out, std::ostream&) {
+  return bench(neural_args(call.flags), call.flags.number("--rounds", NeuralBenchSettings().rounds),
+               out);
+}
+
+int target_simulate_v1_command(const Invocation& call, std::ostream& out, std::ostream& err) {
+  return simulate_v1(neural_args(call.flags), *call.registry, out, err);
 }
 
 }  // namespace neuroreg

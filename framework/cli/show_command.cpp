@@ -45,9 +45,9 @@ std::string json_string(const std::string& text) {
   return out + "\"";
 }
 
-}  // namespace
-
-int show_command(const std::string& path, bool json, std::ostream& out, std::ostream& err) {
+// A run folder or record file: the run record. A comparison folder (one with
+// cells.tsv): the groups' table over its finished cells.
+int show(const std::string& path, bool json, std::ostream& out, std::ostream& err) {
   if (!fs::exists(fs::path(path) / kCellIndexFile)) {
     const record::RunRecord record = read_run_record(path);
     out << (json ? to_json(record) : format_run_record(record));
@@ -79,6 +79,13 @@ int show_command(const std::string& path, bool json, std::ostream& out, std::ost
     err << "\n";
   }
   return 0;
+}
+
+}  // namespace
+
+int show_command(const Invocation& call, std::ostream& out, std::ostream& err) {
+  if (call.operands.size() != 1) return usage_error(call, err);
+  return show(call.operands[0], call.flags.has("--json"), out, err);
 }
 
 }  // namespace neuroreg

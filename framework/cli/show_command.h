@@ -3,13 +3,14 @@
 #pragma once
 
 #include <ostream>
-#include <string>
+
+#include "cli/command.h"
 
 namespace neuroreg {
 
-/// A run folder or record file: the run record. A comparison folder (one
-/// with cells.tsv): the groups' table over its finished cells. With `json`,
-/// the records in protobuf's JSON mapping.
-int show_command(const std::string& path, bool json, std::ostream& out, std::ostream& err);
+/// `show RUN|COMPARISON [--json]`. A run folder or record file: the run
+/// record. A comparison folder (one with cells.tsv): the groups' table over
+/// its finished cells. With --json, the records in protobuf's JSON mapping.
+int show_command(const Invocation& call, std::ostream& out, std::ostream& err);
 
 }  // namespace neuroreg
