@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "report/csv.h"
@@ -72,8 +73,9 @@ Baseline default_baseline(const std::vector<std::pair<std::string, std::string>>
   if (none.empty()) {
     return {"", "no baseline: no [[regularizer]] is `none` and [compare] baseline is not set"};
   }
-  return {"", "no baseline: " + std::to_string(none.size()) + " [[regularizer]] entries are `none` (" +
-                  absl::StrJoin(none, ", ") + ") and [compare] baseline does not pick one"};
+  return {"", "no baseline: " + std::to_string(none.size()) +
+                  " [[regularizer]] entries are `none` (" + absl::StrJoin(none, ", ") +
+                  ") and [compare] baseline does not pick one"};
 }
 
 Baseline default_baseline(const std::vector<CellResult>& cells) {
@@ -82,6 +84,121 @@ Baseline default_baseline(const std::vector<CellResult>& cells) {
   return default_baseline(regularizers);
 }
 
+namespace {
+
+// The cells on each side: the baseline's by (pairing key, seed); the others
+// by group, the groups in order of their first cell.
+struct Sides {
+  std::map<std::pair<std::string, int64_t>, std::size_t> partner_of;
+  std::vector<std::string> groups;
+  std::map<std::string, std::vector<std::size_t>> members;
+};
+
+Sides split_sides(const std::vector<CellResult>& cells, const std::string& baseline) {
+  Sides sides;
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    if (label_of(cells[i]) == baseline || cells[i].group == baseline) {
+      sides.partner_of.emplace(std::make_pair(pairing_key(cells[i]), cells[i].seed), i);
+      continue;
+    }
+    if (!sides.members.count(cells[i].group)) sides.groups.push_back(cells[i].group);
+    sides.members[cells[i].group].push_back(i);
+  }
+  return sides;
+}
+
+// One group's pairs: (its cell, the baseline's), and the baseline group its
+// partners belong to (one: a group's cells share their axes).
+struct GroupPairs {
+  std::vector<std::pair<std::size_t, std::size_t>> pairs;
+  std::string baseline_group;
+  int cells_without_partner = 0;  ///< the group's own
+  int no_partner = 0;             ///< those, and the baseline group's seeds the group lacks
+};
+
+GroupPairs pair_group(const std::vector<CellResult>& cells, const Sides& sides,
+                      const std::string& group) {
+  GroupPairs g;
+  for (std::size_t i : sides.members.at(group)) {
+    auto it = sides.partner_of.find({pairing_key(cells[i]), cells[i].seed});
+    if (it == sides.partner_of.end()) {
+      ++g.cells_without_partner;
+      continue;
+    }
+    g.pairs.emplace_back(i, it->second);
+    g.baseline_group = cells[it->second].group;
+  }
+  g.no_partner = g.cells_without_partner;
+  // Baseline cells of that group whose seed this group lacks.
+  std::set<int64_t> seeds;
+  for (const auto& [mine, theirs] : g.pairs) seeds.insert(cells[theirs].seed);
+  for (const auto& [key, b] : sides.partner_of) {
+    if (cells[b].group == g.baseline_group && !seeds.count(cells[b].seed)) ++g.no_partner;
+  }
+  return g;
+}
+
+// The claim metrics of the group's cells, in record order.
+std::vector<std::string> claim_metrics(const std::vector<CellResult>& cells, const GroupPairs& g) {
+  std::vector<std::string> metrics;
+  std::set<std::string> seen;
+  for (const auto& [mine, theirs] : g.pairs) {
+    for (const auto& [name, value] : cell_metrics(cells[mine])) {
+      if (!metric_family(name).empty() && seen.insert(name).second) metrics.push_back(name);
+    }
+  }
+  return metrics;
+}
+
+// The group's difference in `metric` over its finite pairs; none when there
+// is no such pair (n = 0).
+std::optional<Difference> difference_row(const std::vector<Values>& values, const GroupPairs& g,
+                                         const std::string& group, const std::string& metric) {
+  std::vector<double> d;
+  int left_out = g.no_partner;
+  for (const auto& [mine, theirs] : g.pairs) {
+    auto a = values[mine].find(metric), b = values[theirs].find(metric);
+    const double diff =
+        a == values[mine].end() || b == values[theirs].end() ? kNaN : a->second - b->second;
+    if (std::isfinite(diff)) {
+      d.push_back(diff);
+    } else {
+      ++left_out;
+    }
+  }
+  if (d.empty()) return std::nullopt;
+  Difference row;
+  row.group = group;
+  row.baseline = g.baseline_group;
+  row.metric = metric;
+  row.family = metric_family(metric);
+  row.accuracy = is_accuracy(metric);
+  row.stats = paired_stats(d);
+  row.unpaired = left_out;
+  return row;
+}
+
+// Holm's correction within each family of rows[first..], and the seeds for
+// power where the difference is not significant after it.
+void holm_within_families(std::vector<Difference>& rows, std::size_t first) {
+  std::map<std::string, std::vector<std::size_t>> families;
+  for (std::size_t r = first; r < rows.size(); ++r) families[rows[r].family].push_back(r);
+  for (const auto& [family, members] : families) {
+    std::vector<double> p;
+    for (std::size_t r : members) p.push_back(rows[r].stats.p);
+    const std::vector<double> adjusted = holm_adjust(p);
+    for (std::size_t k = 0; k < members.size(); ++k) {
+      Difference& row = rows[members[k]];
+      row.p_holm = adjusted[k];
+      if (!(row.p_holm < kAlpha)) {
+        row.seeds_for_power = seeds_for_power(row.stats.mean, row.stats.sd, kAlpha, 0.8, kPowerCap);
+      }
+    }
+  }
+}
+
+}  // namespace
+
 Differences paired_differences(const std::vector<CellResult>& cells, const Baseline& baseline) {
   Differences out;
   out.baseline = baseline;
@@ -89,105 +206,32 @@ Differences paired_differences(const std::vector<CellResult>& cells, const Basel
 
   std::vector<Values> values;
   for (const auto& cell : cells) values.push_back(metric_values(cell));
-  // Baseline cells by (pairing key, seed); groups in order of their first cell.
-  std::map<std::pair<std::string, int64_t>, std::size_t> partner_of;
-  std::vector<std::string> groups;
-  std::map<std::string, std::vector<std::size_t>> members;
-  for (std::size_t i = 0; i < cells.size(); ++i) {
-    if (label_of(cells[i]) == baseline.label || cells[i].group == baseline.label) {
-      partner_of.emplace(std::make_pair(pairing_key(cells[i]), cells[i].seed), i);
-      continue;
-    }
-    if (!members.count(cells[i].group)) groups.push_back(cells[i].group);
-    members[cells[i].group].push_back(i);
-  }
-  out.compared_groups = static_cast<int>(groups.size());
+  const Sides sides = split_sides(cells, baseline.label);
+  out.compared_groups = static_cast<int>(sides.groups.size());
   std::set<std::size_t> paired_baseline_cells;
-
-  for (const std::string& group : groups) {
-    // The group's pairs: (its cell, the baseline's), and the baseline group
-    // its partners belong to (one: a group's cells share their axes).
-    std::vector<std::pair<std::size_t, std::size_t>> pairs;
-    std::string baseline_group;
-    int no_partner = 0;
-    for (std::size_t i : members[group]) {
-      auto it = partner_of.find({pairing_key(cells[i]), cells[i].seed});
-      if (it == partner_of.end()) {
-        ++no_partner;
-        ++out.unpaired_cells;
-        continue;
-      }
-      pairs.emplace_back(i, it->second);
-      paired_baseline_cells.insert(it->second);
-      baseline_group = cells[it->second].group;
-    }
-    // Baseline cells of that group whose seed this group lacks.
-    std::set<int64_t> seeds;
-    for (const auto& [mine, theirs] : pairs) seeds.insert(cells[theirs].seed);
-    for (const auto& [key, b] : partner_of) {
-      if (cells[b].group == baseline_group && !seeds.count(cells[b].seed)) ++no_partner;
-    }
-    if (pairs.empty()) continue;
-
-    std::vector<std::string> metrics;
-    std::set<std::string> seen;
-    for (const auto& [mine, theirs] : pairs) {
-      for (const auto& [name, value] : cell_metrics(cells[mine])) {
-        if (!metric_family(name).empty() && seen.insert(name).second) metrics.push_back(name);
-      }
-    }
+  for (const std::string& group : sides.groups) {
+    const GroupPairs g = pair_group(cells, sides, group);
+    out.unpaired_cells += g.cells_without_partner;
+    for (const auto& [mine, theirs] : g.pairs) paired_baseline_cells.insert(theirs);
+    if (g.pairs.empty()) continue;
     const std::size_t first = out.rows.size();
-    for (const std::string& metric : metrics) {
-      std::vector<double> d;
-      int left_out = no_partner;
-      for (const auto& [mine, theirs] : pairs) {
-        auto a = values[mine].find(metric), b = values[theirs].find(metric);
-        const double diff =
-            a == values[mine].end() || b == values[theirs].end() ? kNaN : a->second - b->second;
-        if (std::isfinite(diff)) {
-          d.push_back(diff);
-        } else {
-          ++left_out;
-        }
-      }
-      if (d.empty()) continue;  // n = 0: no row
-      Difference row;
-      row.group = group;
-      row.baseline = baseline_group;
-      row.metric = metric;
-      row.family = metric_family(metric);
-      row.accuracy = is_accuracy(metric);
-      row.stats = paired_stats(d);
-      row.unpaired = left_out;
-      out.rows.push_back(std::move(row));
+    for (const std::string& metric : claim_metrics(cells, g)) {
+      std::optional<Difference> row = difference_row(values, g, group, metric);
+      if (row) out.rows.push_back(std::move(*row));
     }
-    // Holm within each family of this group.
-    std::map<std::string, std::vector<std::size_t>> families;
-    for (std::size_t r = first; r < out.rows.size(); ++r) families[out.rows[r].family].push_back(r);
-    for (const auto& [family, rows] : families) {
-      std::vector<double> p;
-      for (std::size_t r : rows) p.push_back(out.rows[r].stats.p);
-      const std::vector<double> adjusted = holm_adjust(p);
-      for (std::size_t k = 0; k < rows.size(); ++k) {
-        Difference& row = out.rows[rows[k]];
-        row.p_holm = adjusted[k];
-        if (!(row.p_holm < kAlpha)) {
-          row.seeds_for_power = seeds_for_power(row.stats.mean, row.stats.sd, kAlpha, 0.8, kPowerCap);
-        }
-      }
-    }
+    holm_within_families(out.rows, first);
   }
   // Baseline cells no group paired with (a seed or axis value no other group has).
-  for (const auto& [key, b] : partner_of) {
+  for (const auto& [key, b] : sides.partner_of) {
     if (!paired_baseline_cells.count(b)) ++out.unpaired_cells;
   }
   return out;
 }
 
 std::string differences_csv(const Differences& differences) {
-  std::string out = csv_row({"group", "baseline", "metric", "mean", "sem", "ci_low", "ci_high", "k",
-                             "n", "p", "p_holm", "p_sign", "family", "unpaired",
-                             "seeds_for_80_power"});
+  std::string out =
+      csv_row({"group", "baseline", "metric", "mean", "sem", "ci_low", "ci_high", "k", "n", "p",
+               "p_holm", "p_sign", "family", "unpaired", "seeds_for_80_power"});
   for (const Difference& r : differences.rows) {
     const PairedStats& s = r.stats;
     std::string power;

@@ -1,5 +1,6 @@
-// The black-box attack family: what each attack file registers, and the one
-// option check they share.
+// The black-box attack family: what each attack file registers, the start and
+// end the decision-based attacks share, and the registration of one attack per
+// norm.
 //
 // Decision-based attacks (boundary_attack, hop_skip_jump_*) see only
 // model.labels(); score-based ones (square_*) only model.logits(). Each file
@@ -8,6 +9,9 @@
 
 #include <neuroreg/sdk.h>
 
+#include <functional>
+#include <initializer_list>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -27,5 +31,40 @@ void register_square(sdk::Registrar& registrar);
 torch::Tensor confirm_adversarial(sdk::ModelView& model, const torch::Tensor& originals,
                                   const torch::Tensor& points, const torch::Tensor& labels,
                                   const torch::Tensor& found);
+
+/// The search of a decision-based attack, given the samples that have an
+/// adversarial start: their originals `x`, labels `y` and adversarial
+/// `starts`. Returns the adversarial it ends at per sample.
+using DecisionSearch = std::function<torch::Tensor(const torch::Tensor& x, const torch::Tensor& y,
+                                                   const torch::Tensor& starts)>;
+
+/// The frame of the decision-based attacks (boundary_attack, hop_skip_jump_*),
+/// without gradients: starts from sdk::adversarial_noise, `search` on the
+/// samples that have one, the others left as the originals, and the result
+/// confirmed by confirm_adversarial.
+torch::Tensor search_from_adversarial_noise(sdk::ModelView& model,
+                                            const sdk::AttackRequest& request,
+                                            const DecisionSearch& search);
+
+/// One attack of a family per norm: its registered name, norm and description.
+struct NormVariant {
+  const char* name;
+  sdk::Norm norm;
+  const char* description;
+};
+
+/// Registers each of `variants` with `options`, made as AttackT(name, norm, options).
+template <class AttackT>
+void register_norm_variants(sdk::Registrar& registrar, const sdk::OptionList& options,
+                            std::initializer_list<NormVariant> variants) {
+  for (const NormVariant& v : variants) {
+    const std::string name = v.name;
+    const sdk::Norm norm = v.norm;
+    registrar.add_attack({name, v.description, options.specs()},
+                         [name, norm](const sdk::Options& opts) {
+                           return std::make_shared<AttackT>(name, norm, opts);
+                         });
+  }
+}
 
 }  // namespace neuroreg::black_box

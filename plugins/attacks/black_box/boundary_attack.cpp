@@ -28,7 +28,7 @@
 namespace {
 
 namespace sdk = neuroreg::sdk;
-using neuroreg::black_box::confirm_adversarial;
+using neuroreg::black_box::search_from_adversarial_noise;
 using sdk::Options;
 using torch::Tensor;
 
@@ -71,34 +71,30 @@ class BoundaryAttack : public sdk::Attack {
   }
 
   Tensor run(sdk::ModelView& model, const sdk::AttackRequest& request) override {
-    torch::NoGradGuard no_grad;
-    const sdk::StartingPoints start = sdk::adversarial_noise(model, request.images, request.labels);
-    Tensor result = request.images.clone();
-    const Tensor found = start.found.nonzero().flatten();
-    if (found.numel() == 0) return result;
+    return search_from_adversarial_noise(
+        model, request, [&](const Tensor& x, const Tensor& y, const Tensor& starts) {
+          return walk(model, x, y, starts);
+        });
+  }
 
-    // From here on only the samples with a starting point take part.
-    const Tensor x = request.images.index_select(0, found);
-    const Tensor y = request.labels.index_select(0, found);
-    Tensor best = sdk::bisect_to_boundary(model, x, start.images.index_select(0, found), y);
+ private:
+  /// The walk along the boundary from `starts` (adversarial) towards `x`.
+  Tensor walk(sdk::ModelView& model, const Tensor& x, const Tensor& y, const Tensor& starts) const {
+    Tensor best = sdk::bisect_to_boundary(model, x, starts, y);
     const int64_t n = x.size(0);
-    const torch::TensorOptions real = x.options();
-    Tensor spherical = torch::full({n}, spherical_step_, real);
-    Tensor source = torch::full({n}, source_step_, real);
-    SuccessWindow spherical_window(n, 100, real);
-    SuccessWindow step_window(n, 30, real);
+    StepSizes steps(n, spherical_step_, source_step_, x.options());
 
     for (int64_t step = 1; step <= steps_; ++step) {
       // Converged samples (their step towards the original has shrunk to
       // nothing) are done and cost no more queries.
-      const Tensor live = (source >= convergence_).nonzero().flatten();
+      const Tensor live = (steps.source >= convergence_).nonzero().flatten();
       if (live.numel() == 0) break;
       const bool all_live = live.numel() == n;
       auto pick = [&](const Tensor& t) { return all_live ? t : t.index_select(0, live); };
       const Tensor xl = pick(x);
       const Tensor yl = pick(y);
       const Tensor current = pick(best);
-      const Proposals p = propose(xl, current, pick(spherical), pick(source));
+      const Proposals p = propose(xl, current, pick(steps.spherical), pick(steps.source));
 
       // The spherical proposals are only needed for the statistics, so they are
       // queried only on the steps that update them, in the same call.
@@ -121,30 +117,49 @@ class BoundaryAttack : public sdk::Attack {
       if (update_stats) {
         const Tensor is_live =
             torch::zeros({n}, y.options().dtype(torch::kBool)).index_fill_(0, live, true);
-        spherical_window.record(live, spherical_adv);
-        step_window.record(live, is_adv);
-        // Spherical proposals adversarial too often: the boundary looks flat at
-        // this scale, so both steps can grow; too rarely: both shrink.
-        Tensor full = spherical_window.full() & is_live;
-        Tensor up = full & (spherical_window.rate() > 0.5);
-        Tensor down = full & (spherical_window.rate() < 0.2);
-        const Tensor factor = scale(up, down, source);
-        spherical *= factor;
-        source *= factor;
-        spherical_window.clear(up | down);
-        // The same for the step towards the original, on its own success rate.
-        full = step_window.full() & is_live;
-        up = full & (step_window.rate() > 0.25);
-        down = full & (step_window.rate() < 0.1);
-        source *= scale(up, down, source);
-        step_window.clear(up | down);
+        adapt(steps, live, is_live, is_adv, spherical_adv);
       }
     }
-    result.index_copy_(0, found, best);
-    return confirm_adversarial(model, request.images, result, request.labels, start.found);
+    return best;
   }
 
- private:
+  /// Each sample's two step sizes and the outcomes they adapt to.
+  struct StepSizes {
+    StepSizes(int64_t n, double spherical_step, double source_step,
+              const torch::TensorOptions& real)
+        : spherical(torch::full({n}, spherical_step, real)),
+          source(torch::full({n}, source_step, real)),
+          spherical_window(n, 100, real),
+          step_window(n, 30, real) {}
+    Tensor spherical;
+    Tensor source;
+    SuccessWindow spherical_window;
+    SuccessWindow step_window;
+  };
+
+  /// Records the `live` samples' outcomes and adapts the step sizes of those
+  /// (`is_live`) whose windows are full.
+  void adapt(StepSizes& steps, const Tensor& live, const Tensor& is_live, const Tensor& is_adv,
+             const Tensor& spherical_adv) const {
+    steps.spherical_window.record(live, spherical_adv);
+    steps.step_window.record(live, is_adv);
+    // Spherical proposals adversarial too often: the boundary looks flat at
+    // this scale, so both steps can grow; too rarely: both shrink.
+    Tensor full = steps.spherical_window.full() & is_live;
+    Tensor up = full & (steps.spherical_window.rate() > 0.5);
+    Tensor down = full & (steps.spherical_window.rate() < 0.2);
+    const Tensor factor = scale(up, down, steps.source);
+    steps.spherical *= factor;
+    steps.source *= factor;
+    steps.spherical_window.clear(up | down);
+    // The same for the step towards the original, on its own success rate.
+    full = steps.step_window.full() & is_live;
+    up = full & (steps.step_window.rate() > 0.25);
+    down = full & (steps.step_window.rate() < 0.1);
+    steps.source *= scale(up, down, steps.source);
+    steps.step_window.clear(up | down);
+  }
+
   struct Proposals {
     Tensor spherical;   ///< after the orthogonal step only
     Tensor candidates;  ///< after the step towards the original too

@@ -23,4 +23,20 @@ torch::Tensor confirm_adversarial(sdk::ModelView& model, const torch::Tensor& or
                       candidates);
 }
 
+torch::Tensor search_from_adversarial_noise(sdk::ModelView& model,
+                                            const sdk::AttackRequest& request,
+                                            const DecisionSearch& search) {
+  torch::NoGradGuard no_grad;
+  const sdk::StartingPoints start = sdk::adversarial_noise(model, request.images, request.labels);
+  torch::Tensor result = request.images.clone();
+  const torch::Tensor found = start.found.nonzero().flatten();
+  if (found.numel() == 0) return result;
+  // From here on only the samples with a starting point take part.
+  result.index_copy_(
+      0, found,
+      search(request.images.index_select(0, found), request.labels.index_select(0, found),
+             start.images.index_select(0, found)));
+  return confirm_adversarial(model, request.images, result, request.labels, start.found);
+}
+
 }  // namespace neuroreg::black_box

@@ -34,7 +34,7 @@
 namespace {
 
 namespace sdk = neuroreg::sdk;
-using neuroreg::black_box::confirm_adversarial;
+using neuroreg::black_box::search_from_adversarial_noise;
 using sdk::Norm;
 using sdk::Options;
 using torch::Tensor;
@@ -73,20 +73,21 @@ class HopSkipJump : public sdk::Attack {
   }
 
   Tensor run(sdk::ModelView& model, const sdk::AttackRequest& request) override {
-    torch::NoGradGuard no_grad;
-    const sdk::StartingPoints start = sdk::adversarial_noise(model, request.images, request.labels);
-    Tensor result = request.images.clone();
-    const Tensor found = start.found.nonzero().flatten();
-    if (found.numel() == 0) return result;
+    return search_from_adversarial_noise(
+        model, request, [&](const Tensor& x, const Tensor& y, const Tensor& starts) {
+          return iterate(model, x, y, starts);
+        });
+  }
 
-    // From here on only the samples with a starting point take part.
-    const Tensor x = request.images.index_select(0, found);
-    const Tensor y = request.labels.index_select(0, found);
+ private:
+  /// The attack's iterations from `starts` (adversarial): the closest point
+  /// to `x` visited per sample.
+  Tensor iterate(sdk::ModelView& model, const Tensor& x, const Tensor& y, const Tensor& starts) {
     const double d = static_cast<double>(x[0].numel());
     theta_ = gamma_ / (norm_ == Norm::kL2 ? d * std::sqrt(d) : d * d);
     bisection_steps_ = static_cast<int>(std::ceil(std::log2(1.0 / theta_)));
 
-    Tensor current = to_boundary(model, x, start.images.index_select(0, found), y);
+    Tensor current = to_boundary(model, x, starts, y);
     Tensor distances = sdk::lp_norms(current - x, norm_);
     Tensor best = current.clone();
     Tensor best_distances = distances.clone();
@@ -105,11 +106,9 @@ class HopSkipJump : public sdk::Attack {
       best = torch::where(sdk::expand_like(closer, best), current, best);
       best_distances = torch::minimum(distances, best_distances);
     }
-    result.index_copy_(0, found, best);
-    return confirm_adversarial(model, request.images, result, request.labels, start.found);
+    return best;
   }
 
- private:
   /// The unit L2 direction (per sample) that the decision boundary's normal
   /// points along at `points`, from `evals` labelled probes at radius `delta`.
   Tensor estimate_gradient(sdk::ModelView& model, const Tensor& points, const Tensor& labels,
@@ -258,23 +257,14 @@ void register_hop_skip_jump(sdk::Registrar& registrar) {
       .add_float("gamma", 1.0,
                  "bisection precision θ = gamma/d^1.5 (L2) or gamma/d² (L∞) (Foolbox 3, the paper)")
       .above(0);
-  const struct {
-    const char* name;
-    Norm norm;
-    const char* description;
-  } variants[] = {
-      {"hop_skip_jump_l2", Norm::kL2,
-       "HopSkipJump (Chen et al. 2020): L2 minimisation from labels, Monte-Carlo boundary normals"},
-      {"hop_skip_jump_linf", Norm::kLinf,
-       "HopSkipJump (Chen et al. 2020): L∞ minimisation from labels, Monte-Carlo boundary normals"},
-  };
-  for (const auto& v : variants) {
-    const std::string name = v.name;
-    const Norm norm = v.norm;
-    registrar.add_attack({name, v.description, options.specs()}, [name, norm](const Options& opts) {
-      return std::make_shared<HopSkipJump>(name, norm, opts);
-    });
-  }
+  register_norm_variants<HopSkipJump>(
+      registrar, options,
+      {{"hop_skip_jump_l2", Norm::kL2,
+        "HopSkipJump (Chen et al. 2020): L2 minimisation from labels, Monte-Carlo boundary "
+        "normals"},
+       {"hop_skip_jump_linf", Norm::kLinf,
+        "HopSkipJump (Chen et al. 2020): L∞ minimisation from labels, Monte-Carlo boundary "
+        "normals"}});
 }
 
 }  // namespace neuroreg::black_box

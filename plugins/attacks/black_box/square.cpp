@@ -249,23 +249,12 @@ void register_square(sdk::Registrar& registrar) {
                  "(AutoAttack)")
       .above(0)
       .at_most(1);
-  const struct {
-    const char* name;
-    Norm norm;
-    const char* description;
-  } variants[] = {
-      {"square_linf", Norm::kLinf,
-       "Square Attack (Andriushchenko et al. 2020): L∞ random search over squares, logits only"},
-      {"square_l2", Norm::kL2,
-       "Square Attack (Andriushchenko et al. 2020): L2 random search over squares, logits only"},
-  };
-  for (const auto& v : variants) {
-    const std::string name = v.name;
-    const Norm norm = v.norm;
-    registrar.add_attack({name, v.description, options.specs()}, [name, norm](const Options& opts) {
-      return std::make_shared<SquareAttack>(name, norm, opts);
-    });
-  }
+  register_norm_variants<SquareAttack>(
+      registrar, options,
+      {{"square_linf", Norm::kLinf,
+        "Square Attack (Andriushchenko et al. 2020): L∞ random search over squares, logits only"},
+       {"square_l2", Norm::kL2,
+        "Square Attack (Andriushchenko et al. 2020): L2 random search over squares, logits only"}});
 }
 
 }  // namespace neuroreg::black_box

@@ -171,6 +171,9 @@ Tensor towards_boundary(const Subproblem& p) {
   return torch::minimum(torch::maximum(step, p.lo), p.hi);
 }
 
+namespace {
+
+// The options the whole family shares (Foolbox 3's defaults).
 void add_options(sdk::OptionList& options) {
   options.add_int("steps", 1000, "boundary steps per sample (Foolbox 3 default)")
       .at_least(1)
@@ -206,8 +209,6 @@ void add_options(sdk::OptionList& options) {
                   "every run from uniform noise")
       .one_of({"closest_found", "noise"});
 }
-
-namespace {
 
 struct Settings {
   int64_t steps;
@@ -343,8 +344,18 @@ class BrendelBethge : public sdk::Attack {
 
 }  // namespace
 
-std::shared_ptr<sdk::Attack> make_attack(sdk::Norm norm, Solver solver, const Options& options) {
-  return std::make_shared<BrendelBethge>(norm, std::move(solver), options);
+void register_attack(sdk::Registrar& registrar, const std::string& name,
+                     const std::string& norm_title, sdk::Norm norm, Solver solver) {
+  sdk::OptionList options;
+  add_options(options);
+  registrar.add_attack({name,
+                        "Brendel-Bethge " + norm_title +
+                            ": follows the decision boundary towards the original with "
+                            "trust-region steps (Brendel et al. 2019)",
+                        options.specs()},
+                       [norm, solver](const Options& o) {
+                         return std::make_shared<BrendelBethge>(norm, solver, o);
+                       });
 }
 
 }  // namespace neuroreg::brendel_bethge

@@ -79,13 +79,11 @@ torch::Tensor within(const torch::Tensor& delta, const torch::Tensor& r);
 /// towards it, r along ±b, clipped to the box (norm-independent, as in Foolbox).
 torch::Tensor towards_boundary(const Subproblem& p);
 
-/// Declares the options the whole family shares (Foolbox 3's defaults).
-void add_options(sdk::OptionList& options);
-
-/// An attack of the family for one norm; the host has checked the options
-/// against add_options' declarations.
-std::shared_ptr<sdk::Attack> make_attack(sdk::Norm norm, Solver solver,
-                                         const sdk::Options& options);
+/// Registers the family's attack for one norm as `name`, with the options
+/// the whole family shares (Foolbox 3's defaults) and the description
+/// "Brendel-Bethge <norm_title>: follows the decision boundary …".
+void register_attack(sdk::Registrar& registrar, const std::string& name,
+                     const std::string& norm_title, sdk::Norm norm, Solver solver);
 
 void register_l2(sdk::Registrar& registrar);
 void register_linf(sdk::Registrar& registrar);

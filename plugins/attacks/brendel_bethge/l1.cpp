@@ -106,14 +106,7 @@ torch::Tensor solve_l1(const Subproblem& p) {
 }  // namespace
 
 void register_l1(sdk::Registrar& registrar) {
-  sdk::OptionList options;
-  add_options(options);
-  registrar.add_attack(
-      {"brendel_bethge_l1",
-       "Brendel-Bethge L1: follows the decision boundary towards the original with "
-       "trust-region steps (Brendel et al. 2019)",
-       options.specs()},
-      [](const sdk::Options& o) { return make_attack(sdk::Norm::kL1, solve_l1, o); });
+  register_attack(registrar, "brendel_bethge_l1", "L1", sdk::Norm::kL1, solve_l1);
 }
 
 }  // namespace neuroreg::brendel_bethge

@@ -56,14 +56,7 @@ torch::Tensor solve_l2(const Subproblem& p) {
 }  // namespace
 
 void register_l2(sdk::Registrar& registrar) {
-  sdk::OptionList options;
-  add_options(options);
-  registrar.add_attack(
-      {"brendel_bethge_l2",
-       "Brendel-Bethge L2: follows the decision boundary towards the original with "
-       "trust-region steps (Brendel et al. 2019)",
-       options.specs()},
-      [](const sdk::Options& o) { return make_attack(sdk::Norm::kL2, solve_l2, o); });
+  register_attack(registrar, "brendel_bethge_l2", "L2", sdk::Norm::kL2, solve_l2);
 }
 
 }  // namespace neuroreg::brendel_bethge

@@ -50,14 +50,7 @@ torch::Tensor solve_linf(const Subproblem& p) {
 }  // namespace
 
 void register_linf(sdk::Registrar& registrar) {
-  sdk::OptionList options;
-  add_options(options);
-  registrar.add_attack(
-      {"brendel_bethge_linf",
-       "Brendel-Bethge L-infinity: follows the decision boundary towards the original with "
-       "trust-region steps (Brendel et al. 2019)",
-       options.specs()},
-      [](const sdk::Options& o) { return make_attack(sdk::Norm::kLinf, solve_linf, o); });
+  register_attack(registrar, "brendel_bethge_linf", "L-infinity", sdk::Norm::kLinf, solve_linf);
 }
 
 }  // namespace neuroreg::brendel_bethge

@@ -29,7 +29,7 @@ namespace {
 
 using sdk::Norm;
 
-class CarliniWagnerL2 : public sdk::Attack {
+class CarliniWagnerL2 : public L2Minimization {
  public:
   explicit CarliniWagnerL2(const sdk::Options& options) {
     binary_search_steps_ = options.get_int("binary_search_steps");
@@ -40,85 +40,98 @@ class CarliniWagnerL2 : public sdk::Attack {
     abort_early_ = options.get_bool("abort_early");
   }
 
-  sdk::AttackTraits traits() const override {
-    return {Norm::kL2, sdk::AttackKind::kMinimization, sdk::ModelAccess::kGradients, false};
-  }
-
-  torch::Tensor run(sdk::ModelView& model, const sdk::AttackRequest& request) override {
-    const torch::Tensor x = request.images.detach();
-    const torch::Tensor labels = request.labels.to(x.device());
+ protected:
+  torch::Tensor minimize(sdk::ModelView& model, const torch::Tensor& x,
+                         const torch::Tensor& labels) override {
     const int64_t n = x.size(0);
     // tanh space; the factor keeps atanh finite for pixels at exactly 0 or 1.
     const torch::Tensor w0 = torch::atanh((x * 2 - 1) * 0.999999);
-    const torch::Tensor x_start = to_box(w0);  // x as tanh space reproduces it
-    const int64_t check_every = (steps_ + 9) / 10;
+    const Space space{x, labels, w0, to_box(w0)};  // x as tanh space reproduces it
 
     torch::Tensor consts = torch::full({n}, initial_const_, x.options());
     torch::Tensor lower = torch::zeros({n}, x.options());
     torch::Tensor upper = torch::full({n}, INFINITY, x.options());
-    torch::Tensor best = x.clone();
-    torch::Tensor best_norm = torch::full({n}, INFINITY, x.options());
+    SmallestAdversarial best(x.clone());
     Adam adam;
 
     for (int64_t search = 0; search < binary_search_steps_; ++search) {
       if (search == binary_search_steps_ - 1 && binary_search_steps_ >= 10) {
         consts = upper.clamp_max(1e10);
       }
-      torch::Tensor w = torch::zeros_like(x);  // offset from w0
-      adam.reset(x);
-      torch::Tensor found = torch::zeros({n}, labels.options().dtype(torch::kBool));
-      torch::Tensor previous_loss = torch::full({n}, INFINITY, x.options());
-      torch::Tensor running = torch::ones({n}, found.options());
-
-      for (int64_t step = 0; step < steps_; ++step) {
-        const torch::Tensor rows = running.nonzero().flatten();
-        if (rows.numel() == 0) break;
-        torch::Tensor loss;
-        torch::Tensor gradient;
-        torch::Tensor candidate;
-        torch::Tensor margin;
-        {
-          torch::AutoGradMode grad_on(true);
-          const torch::Tensor w_rows = w.index_select(0, rows).requires_grad_(true);
-          const torch::Tensor x_adv = to_box(w0.index_select(0, rows) + w_rows);
-          margin = sdk::margin(model.logits_with_grad(x_adv), labels.index_select(0, rows));
-          loss = consts.index_select(0, rows) * (margin + confidence_).clamp_min(0) +
-                 (x_adv - x_start.index_select(0, rows)).square().flatten(1).sum(1);
-          gradient = torch::autograd::grad({loss.sum()}, {w_rows})[0];
-          candidate = x_adv.detach();
-          loss = loss.detach();
-          margin = margin.detach();
-        }
-        // Record: adversarial with the required confidence, and the smallest so far.
-        const torch::Tensor adversarial = margin < -confidence_;
-        const torch::Tensor norm = sdk::lp_norms(candidate - x.index_select(0, rows), Norm::kL2);
-        const torch::Tensor better = adversarial & (norm < best_norm.index_select(0, rows));
-        found.index_put_({rows}, found.index_select(0, rows) | adversarial);
-        best_norm.index_put_({rows}, torch::where(better, norm, best_norm.index_select(0, rows)));
-        best.index_copy_(0, rows,
-                         torch::where(sdk::expand_like(better, candidate), candidate,
-                                      best.index_select(0, rows)));
-
-        if (abort_early_ && step % check_every == 0) {
-          const torch::Tensor before = previous_loss.index_select(0, rows);
-          running.index_put_({rows}, loss <= 0.9999 * before);
-          previous_loss.index_put_({rows}, loss);
-        }
-        // Stopped rows are simply never read again: update them all the same.
-        ++adam.t;
-        w.index_copy_(0, rows,
-                      w.index_select(0, rows) - stepsize_ * adam.direction(gradient, rows));
-      }
-
+      const torch::Tensor found = descend(model, space, consts, adam, best);
       upper = torch::where(found, consts, upper);
       lower = torch::where(found, lower, consts);
       consts = torch::where(torch::isinf(upper), consts * 10, (lower + upper) / 2);
     }
-    return best;
+    return best.points();
   }
 
  private:
+  // The originals, their labels, and the originals in tanh space (w0) and back.
+  struct Space {
+    const torch::Tensor& x;
+    const torch::Tensor& labels;
+    torch::Tensor w0;
+    torch::Tensor x_start;
+  };
+
+  // The loss at w0 + w of rows `rows`, its gradient in w, the point and its margin.
+  struct Step {
+    torch::Tensor loss, gradient, candidate, margin;
+  };
+
   static torch::Tensor to_box(const torch::Tensor& w) { return (torch::tanh(w) + 1) / 2; }
+
+  // Adam on w for the constants `consts`, each sample until its loss stalls
+  // (abort_early) or the steps run out; every adversarial iterate goes to
+  // `best`. Returns which samples were adversarial at some step.
+  torch::Tensor descend(sdk::ModelView& model, const Space& space, const torch::Tensor& consts,
+                        Adam& adam, SmallestAdversarial& best) const {
+    const int64_t n = space.x.size(0);
+    const int64_t check_every = (steps_ + 9) / 10;
+    torch::Tensor w = torch::zeros_like(space.x);  // offset from w0
+    adam.reset(space.x);
+    torch::Tensor found = torch::zeros({n}, space.labels.options().dtype(torch::kBool));
+    torch::Tensor previous_loss = torch::full({n}, INFINITY, space.x.options());
+    torch::Tensor running = torch::ones({n}, found.options());
+
+    for (int64_t step = 0; step < steps_; ++step) {
+      const torch::Tensor rows = running.nonzero().flatten();
+      if (rows.numel() == 0) break;
+      const Step s = loss_at(model, space, consts, w, rows);
+      // Record: adversarial with the required confidence, and the smallest so far.
+      const torch::Tensor adversarial = s.margin < -confidence_;
+      const torch::Tensor norm =
+          sdk::lp_norms(s.candidate - space.x.index_select(0, rows), Norm::kL2);
+      found.index_put_({rows}, found.index_select(0, rows) | adversarial);
+      best.keep(s.candidate, norm, adversarial, rows);
+
+      if (abort_early_ && step % check_every == 0) {
+        const torch::Tensor before = previous_loss.index_select(0, rows);
+        running.index_put_({rows}, s.loss <= 0.9999 * before);
+        previous_loss.index_put_({rows}, s.loss);
+      }
+      // Stopped rows are simply never read again: update them all the same.
+      ++adam.t;
+      w.index_copy_(0, rows,
+                    w.index_select(0, rows) - stepsize_ * adam.direction(s.gradient, rows));
+    }
+    return found;
+  }
+
+  Step loss_at(sdk::ModelView& model, const Space& space, const torch::Tensor& consts,
+               const torch::Tensor& w, const torch::Tensor& rows) const {
+    torch::AutoGradMode grad_on(true);
+    const torch::Tensor w_rows = w.index_select(0, rows).requires_grad_(true);
+    const torch::Tensor x_adv = to_box(space.w0.index_select(0, rows) + w_rows);
+    const torch::Tensor margin =
+        sdk::margin(model.logits_with_grad(x_adv), space.labels.index_select(0, rows));
+    const torch::Tensor loss =
+        consts.index_select(0, rows) * (margin + confidence_).clamp_min(0) +
+        (x_adv - space.x_start.index_select(0, rows)).square().flatten(1).sum(1);
+    const torch::Tensor gradient = torch::autograd::grad({loss.sum()}, {w_rows})[0];
+    return {loss.detach(), gradient, x_adv.detach(), margin.detach()};
+  }
 
   int64_t binary_search_steps_ = 9;
   int64_t steps_ = 10000;

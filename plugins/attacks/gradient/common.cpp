@@ -1,5 +1,5 @@
 // Pieces the gradient attacks share: the loss gradient, budgets, the loss
-// option and Adam's moment estimates.
+// option, Adam's moment estimates and the frame of the L2 minimisations.
 #include <torch/torch.h>
 
 #include <cmath>
@@ -62,6 +62,36 @@ torch::Tensor Adam::direction(const torch::Tensor& gradient, const torch::Tensor
   const torch::Tensor m_hat = m_rows / (1 - std::pow(beta1, t_now));
   const torch::Tensor v_hat = v_rows / (1 - std::pow(beta2, t_now));
   return m_hat / (v_hat.sqrt() + epsilon);
+}
+
+sdk::AttackTraits L2Minimization::traits() const {
+  return {sdk::Norm::kL2, sdk::AttackKind::kMinimization, sdk::ModelAccess::kGradients, false};
+}
+
+torch::Tensor L2Minimization::run(sdk::ModelView& model, const sdk::AttackRequest& request) {
+  const torch::Tensor x = request.images.detach();
+  return minimize(model, x, request.labels.to(x.device()));
+}
+
+SmallestAdversarial::SmallestAdversarial(const torch::Tensor& initial)
+    : points_(initial), norms_(torch::full({initial.size(0)}, INFINITY, initial.options())) {}
+
+void SmallestAdversarial::keep(const torch::Tensor& candidates, const torch::Tensor& norms,
+                               const torch::Tensor& adversarial, const torch::Tensor& rows) {
+  const bool subset = rows.defined();
+  const torch::Tensor norms_rows = subset ? norms_.index_select(0, rows) : norms_;
+  const torch::Tensor points_rows = subset ? points_.index_select(0, rows) : points_;
+  const torch::Tensor better = adversarial & (norms < norms_rows);
+  const torch::Tensor kept_norms = torch::where(better, norms, norms_rows);
+  const torch::Tensor kept_points =
+      torch::where(sdk::expand_like(better, candidates), candidates, points_rows);
+  if (subset) {
+    norms_.index_put_({rows}, kept_norms);
+    points_.index_copy_(0, rows, kept_points);
+  } else {
+    norms_ = kept_norms;
+    points_ = kept_points;
+  }
 }
 
 }  // namespace neuroreg::gradient_attacks

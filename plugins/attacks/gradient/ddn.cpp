@@ -25,7 +25,7 @@ namespace {
 
 using sdk::Norm;
 
-class DecoupledDirectionNorm : public sdk::Attack {
+class DecoupledDirectionNorm : public L2Minimization {
  public:
   explicit DecoupledDirectionNorm(const sdk::Options& options) {
     init_epsilon_ = options.get_float("init_epsilon");
@@ -34,29 +34,21 @@ class DecoupledDirectionNorm : public sdk::Attack {
     loss_ = read_loss(options);
   }
 
-  sdk::AttackTraits traits() const override {
-    return {Norm::kL2, sdk::AttackKind::kMinimization, sdk::ModelAccess::kGradients, false};
-  }
-
-  torch::Tensor run(sdk::ModelView& model, const sdk::AttackRequest& request) override {
-    const torch::Tensor x = request.images.detach();
-    const torch::Tensor labels = request.labels.to(x.device());
+ protected:
+  torch::Tensor minimize(sdk::ModelView& model, const torch::Tensor& x,
+                         const torch::Tensor& labels) override {
     const int64_t n = x.size(0);
     // No perturbation inside the box is longer than the distance to the far corner.
     const torch::Tensor worst_norm = sdk::lp_norms(torch::max(x, 1 - x), Norm::kL2);
     torch::Tensor epsilon = torch::full({n}, init_epsilon_, x.options());
     torch::Tensor delta = torch::zeros_like(x);
-    torch::Tensor best_delta = torch::zeros_like(x);
-    torch::Tensor best_norm = torch::full({n}, INFINITY, x.options());
+    SmallestAdversarial best(torch::zeros_like(x));  // of the perturbations
 
     for (int64_t i = 0; i < steps_; ++i) {
       const double alpha = 0.01 + 0.99 * (1 + std::cos(M_PI * static_cast<double>(i) / steps_)) / 2;
       const LossGradient lg = loss_gradient(model, x + delta, labels, loss_);
       const torch::Tensor adversarial = lg.logits.argmax(1).ne(labels);
-      const torch::Tensor norm = sdk::lp_norms(delta, Norm::kL2);
-      const torch::Tensor better = adversarial & (norm < best_norm);
-      best_norm = torch::where(better, norm, best_norm);
-      best_delta = torch::where(sdk::expand_like(better, x), delta, best_delta);
+      best.keep(delta, sdk::lp_norms(delta, Norm::kL2), adversarial);
 
       // A zero gradient gives no direction: take a random one instead (as the paper's code).
       const torch::Tensor flat = sdk::lp_norms(lg.gradient, Norm::kL2).eq(0);
@@ -71,10 +63,8 @@ class DecoupledDirectionNorm : public sdk::Attack {
       delta = (x + delta).clamp(0, 1) - x;
     }
     // The final point was never checked: one label query.
-    const torch::Tensor norm = sdk::lp_norms(delta, Norm::kL2);
-    const torch::Tensor better = model.labels(x + delta).ne(labels) & (norm < best_norm);
-    best_delta = torch::where(sdk::expand_like(better, x), delta, best_delta);
-    return x + best_delta;
+    best.keep(delta, sdk::lp_norms(delta, Norm::kL2), model.labels(x + delta).ne(labels));
+    return x + best.points();
   }
 
  private:

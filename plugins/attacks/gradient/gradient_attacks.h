@@ -3,8 +3,9 @@
 //
 // This header is internal to the family's one plugin library: plugin.cpp
 // calls each file's register function, and the files share the loss gradient,
-// option checks, an Adam state and the projected-gradient core (pgd.cpp) that
-// FGSM/FGM and Adam PGD are special cases of, as in Foolbox 3.
+// option checks, an Adam state, the frame of the L2 minimisations (C&W, DDN)
+// and the projected-gradient core (pgd.cpp) that FGSM/FGM and Adam PGD are
+// special cases of, as in Foolbox 3.
 #pragma once
 
 #include <neuroreg/sdk.h>
@@ -66,6 +67,38 @@ struct Adam {
   /// The ascent direction m̂ / (√v̂ + ε) for `gradient` at rows `rows` (all
   /// rows when undefined); the caller advances t once per iteration.
   torch::Tensor direction(const torch::Tensor& gradient, const torch::Tensor& rows = {});
+};
+
+/// The frame of the L2 minimisation attacks (Carlini–Wagner, DDN): their
+/// traits, and `minimize` run on the request's images, detached, with its
+/// labels on their device.
+class L2Minimization : public sdk::Attack {
+ public:
+  sdk::AttackTraits traits() const final;
+  torch::Tensor run(sdk::ModelView& model, const sdk::AttackRequest& request) final;
+
+ protected:
+  /// Per sample, the smallest adversarial found near `x`, else the original.
+  virtual torch::Tensor minimize(sdk::ModelView& model, const torch::Tensor& x,
+                                 const torch::Tensor& labels) = 0;
+};
+
+/// The smallest adversarial seen per sample over a minimisation's iterates:
+/// `initial` (N×…) at norm +∞ until an adversarial candidate is kept.
+class SmallestAdversarial {
+ public:
+  explicit SmallestAdversarial(const torch::Tensor& initial);
+  /// Keeps each of `candidates` that is `adversarial` and strictly smaller, by
+  /// its `norms`, than the one kept for its sample. The candidates are of
+  /// rows `rows` (all rows when undefined).
+  void keep(const torch::Tensor& candidates, const torch::Tensor& norms,
+            const torch::Tensor& adversarial, const torch::Tensor& rows = {});
+  /// Per sample, the smallest kept, else `initial`.
+  const torch::Tensor& points() const { return points_; }
+
+ private:
+  torch::Tensor points_;
+  torch::Tensor norms_;
 };
 
 /// Settings of the projected-gradient core: x ← clip(Π_ε(x + α·d(∇loss))),
